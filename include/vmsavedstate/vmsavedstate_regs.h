@@ -1,0 +1,157 @@
+/* Register identifiers of the native API: one flat namespace for x86/x64 and ARM64.
+ * Part of the public API; included by vmsavedstate.h. The lower-case names that the CLI,
+ * layout.json and vp/N/registers print come from vms_reg_name(). */
+#ifndef VMSAVEDSTATE_REGS_H
+#define VMSAVEDSTATE_REGS_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * Values are stable within a major version. Every register is 64 bits wide unless
+ * vms_reg_width() says 128 (XMM, x87/MMX slots, the FP/XMM control-status blocks, ARM64 Q).
+ * Segment registers are split into selector, base, limit and attributes so that each value
+ * is a plain integer; the attributes use the hypervisor layout (bits 0-3 type, 4 S,
+ * 5-6 DPL, 7 P, 12 AVL, 13 L, 14 D/B, 15 G).
+ */
+enum vms_reg {
+	/* x86/x64 general purpose, in hypervisor save order */
+	VMS_REG_RAX,
+	VMS_REG_RCX,
+	VMS_REG_RDX,
+	VMS_REG_RBX,
+	VMS_REG_RSP,
+	VMS_REG_RBP,
+	VMS_REG_RSI,
+	VMS_REG_RDI,
+	VMS_REG_R8,
+	VMS_REG_R9,
+	VMS_REG_R10,
+	VMS_REG_R11,
+	VMS_REG_R12,
+	VMS_REG_R13,
+	VMS_REG_R14,
+	VMS_REG_R15,
+	VMS_REG_RIP,
+	VMS_REG_RFLAGS,
+	/* control */
+	VMS_REG_CR0,
+	VMS_REG_CR2,
+	VMS_REG_CR3,
+	VMS_REG_CR4,
+	VMS_REG_CR8,
+	VMS_REG_EFER,
+	VMS_REG_XCR0,
+	/* debug */
+	VMS_REG_DR0,
+	VMS_REG_DR1,
+	VMS_REG_DR2,
+	VMS_REG_DR3,
+	VMS_REG_DR6,
+	VMS_REG_DR7,
+	/* segments: selector, base, limit, attributes; order ES CS SS DS FS GS LDTR TR */
+	VMS_REG_ES,
+	VMS_REG_ES_BASE,
+	VMS_REG_ES_LIMIT,
+	VMS_REG_ES_ATTR,
+	VMS_REG_CS,
+	VMS_REG_CS_BASE,
+	VMS_REG_CS_LIMIT,
+	VMS_REG_CS_ATTR,
+	VMS_REG_SS,
+	VMS_REG_SS_BASE,
+	VMS_REG_SS_LIMIT,
+	VMS_REG_SS_ATTR,
+	VMS_REG_DS,
+	VMS_REG_DS_BASE,
+	VMS_REG_DS_LIMIT,
+	VMS_REG_DS_ATTR,
+	VMS_REG_FS,
+	VMS_REG_FS_BASE,
+	VMS_REG_FS_LIMIT,
+	VMS_REG_FS_ATTR,
+	VMS_REG_GS,
+	VMS_REG_GS_BASE,
+	VMS_REG_GS_LIMIT,
+	VMS_REG_GS_ATTR,
+	VMS_REG_LDTR,
+	VMS_REG_LDTR_BASE,
+	VMS_REG_LDTR_LIMIT,
+	VMS_REG_LDTR_ATTR,
+	VMS_REG_TR,
+	VMS_REG_TR_BASE,
+	VMS_REG_TR_LIMIT,
+	VMS_REG_TR_ATTR,
+	VMS_REG_GDTR_BASE,
+	VMS_REG_GDTR_LIMIT,
+	VMS_REG_IDTR_BASE,
+	VMS_REG_IDTR_LIMIT,
+	VMS_REG_CPL,
+	/* FP/SSE: 128-bit values */
+	VMS_REG_XMM0,
+	VMS_REG_XMM15 = VMS_REG_XMM0 + 15,
+	VMS_REG_ST0,
+	VMS_REG_ST7 = VMS_REG_ST0 + 7,
+	VMS_REG_FP_CONTROL_STATUS,  /* FXSAVE bytes 0-15 (FCW, FSW, FTW, FOP, FIP) */
+	VMS_REG_XMM_CONTROL_STATUS, /* FXSAVE bytes 16-31 (FDP, MXCSR, MXCSR_MASK) */
+	VMS_REG_MXCSR,
+	/* model-specific registers that analysts need */
+	VMS_REG_KERNEL_GS_BASE,
+	VMS_REG_STAR,
+	VMS_REG_LSTAR,
+	VMS_REG_CSTAR,
+	VMS_REG_SFMASK,
+	VMS_REG_APIC_BASE,
+	VMS_REG_TSC,
+	VMS_REG_PAT,
+	VMS_REG_SYSENTER_CS,
+	VMS_REG_SYSENTER_ESP,
+	VMS_REG_SYSENTER_EIP,
+	VMS_REG_TSC_AUX,
+	/* ARM64 */
+	VMS_REG_ARM64_X0,
+	VMS_REG_ARM64_X28 = VMS_REG_ARM64_X0 + 28,
+	VMS_REG_ARM64_FP,
+	VMS_REG_ARM64_LR,
+	VMS_REG_ARM64_SP_EL0,
+	VMS_REG_ARM64_SP_EL1,
+	VMS_REG_ARM64_PC,
+	VMS_REG_ARM64_CPSR,
+	VMS_REG_ARM64_ELR_EL2,
+	VMS_REG_ARM64_SPSR_EL2,
+	VMS_REG_ARM64_Q0,
+	VMS_REG_ARM64_Q31 = VMS_REG_ARM64_Q0 + 31,
+	VMS_REG_ARM64_FPSR,
+	VMS_REG_ARM64_FPCR,
+	VMS_REG_ARM64_ESR_EL1,
+	VMS_REG_ARM64_SPSR_EL1,
+	VMS_REG_ARM64_FAR_EL1,
+	VMS_REG_ARM64_PAR_EL1,
+	VMS_REG_ARM64_ELR_EL1,
+	VMS_REG_ARM64_TTBR0_EL1,
+	VMS_REG_ARM64_TTBR1_EL1,
+	VMS_REG_ARM64_VBAR_EL1,
+	VMS_REG_ARM64_SCTLR_EL1,
+	VMS_REG_ARM64_ACTLR_EL1,
+	VMS_REG_ARM64_TCR_EL1,
+	VMS_REG_ARM64_MAIR_EL1,
+	VMS_REG_ARM64_AMAIR_EL1,
+	VMS_REG_ARM64_TPIDR_EL0,
+	VMS_REG_ARM64_TPIDRRO_EL0,
+	VMS_REG_ARM64_TPIDR_EL1,
+	VMS_REG_ARM64_CONTEXTIDR_EL1,
+	VMS_REG_ARM64_CPACR_EL1,
+	VMS_REG_ARM64_CSSELR_EL1,
+	VMS_REG_ARM64_CNTKCTL_EL1,
+	VMS_REG_ARM64_CNTV_CVAL_EL0,
+	VMS_REG_ARM64_CNTV_CTL_EL0,
+	VMS_REG_ARM64_VMPIDR_EL2,
+	VMS_REG_ARM64_VPIDR_EL2,
+	VMS_REG_COUNT
+};
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# The main job: install what is missing, build, then show what vmsavedstate sees in a saved
+# state — the one given, or a demo saved state the project writes itself (no network):
+# info, VP 0's registers, a hexdump of a known address, then the mount: tree, grep, unmount.
+#   ./scripts/run.sh [SAVEDSTATE...]
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+. scripts/deps.sh
+vms_install_deps
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$(nproc)" >/dev/null
+cli=build/src/cli/vmsavedstate
+fs=build/src/fs/vmsavedstatefs
+
+if [ $# -gt 0 ]; then
+	inputs=("$@")
+	gpa=0
+else
+	demo_dir=$(mktemp -d)
+	build/test/vms_make_demo "$demo_dir/demo.vmrs" >/dev/null
+	inputs=("$demo_dir/demo.vmrs")
+	gpa=$(build/test/vms_make_demo --marker-gpa)
+	echo "(no saved state given: using the demo saved state $demo_dir/demo.vmrs)"
+fi
+
+step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+step vmsavedstate info "${inputs[@]}"
+"$cli" info "${inputs[@]}"
+if [ "$("$cli" info --json "${inputs[@]}" | grep -c '"vp_count": 0')" = 0 ]; then
+	step vmsavedstate regs "${inputs[@]}" --vp 0
+	"$cli" regs "${inputs[@]}" --vp 0
+fi
+step vmsavedstate read "${inputs[@]}" --gpa "$gpa" --len 64 --hex
+"$cli" read "${inputs[@]}" --gpa "$gpa" --len 64 --hex
+
+if [ -x "$fs" ] && [ -e /dev/fuse ]; then
+	mnt=$(mktemp -d)
+	step vmsavedstatefs "${inputs[@]}" "$mnt"
+	"$fs" "${inputs[@]}" "$mnt"
+	trap 'fusermount3 -u "$mnt" 2>/dev/null || true' EXIT
+	step find "$mnt" -maxdepth 3
+	find "$mnt" -maxdepth 3 | sort
+	step "head -c 400 $mnt/layout.json"
+	head -c 400 "$mnt/layout.json"; echo
+	step "grep -c -a vmsavedstate $mnt/physmem"
+	grep -c -a vmsavedstate "$mnt/physmem" || true
+	step fusermount3 -u "$mnt"
+	fusermount3 -u "$mnt"
+	trap - EXIT
+fi

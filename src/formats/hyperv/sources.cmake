@@ -1,0 +1,1 @@
+# hyperv backend sources (owned by this area).

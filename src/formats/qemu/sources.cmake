@@ -1,0 +1,1 @@
+# qemu backend sources (owned by this area).

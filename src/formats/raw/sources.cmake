@@ -1,0 +1,1 @@
+# raw backend sources (owned by this area).
