@@ -166,7 +166,8 @@ static int chunk_cmp(const void *a, const void *b)
 
 int vms_model_finish(struct vms_model *m, struct vms_error *err)
 {
-	qsort(m->chunks, m->chunk_count, sizeof(*m->chunks), chunk_cmp);
+	if (m->chunk_count > 1)
+		qsort(m->chunks, m->chunk_count, sizeof(*m->chunks), chunk_cmp);
 	for (size_t i = 0; i < m->chunk_count; i++) {
 		const struct vms_chunk *c = &m->chunks[i];
 		uint64_t len, gpa_end;

@@ -67,6 +67,8 @@ VMS_API int vms_vp_arch(const vms_handle *h, uint32_t vp, enum vms_arch *arch)
 
 static enum vms_paging saved_paging(const vms_handle *h, uint32_t vp)
 {
+	if (h->m.vps[vp].paging != VMS_PAGING_INVALID)
+		return h->m.vps[vp].paging;
 	enum vms_arch arch;
 	(void)vms_vp_arch(h, vp, &arch);
 	if (arch == VMS_ARCH_ARM64)
@@ -313,6 +315,9 @@ VMS_API int vms_memory_fix(vms_handle *h, uint32_t vp, uint64_t gva, const void 
 		int rc = vms_gva_to_gpa(h, vp, gva, &gpa, NULL, err);
 		if (rc)
 			return rc;
+		VMS_RETURN_IF(vms_chunk_find(&h->m, gpa) < 0, err, -EFAULT,
+			      "memory fix: GVA %#" PRIx64 " maps to GPA %#" PRIx64
+			      ", which the saved state does not hold", gva, gpa);
 		size_t n = VMS_PAGE_SIZE - (size_t)(gva & (VMS_PAGE_SIZE - 1));
 		if (n > len)
 			n = len;

@@ -1,0 +1,7 @@
+# Core benchmarks.
+# physical reads
+add_executable(bench_physread bench_physread.c)
+target_link_libraries(bench_physread PRIVATE vmsavedstate_static Threads::Threads PkgConfig::CJSON)
+target_include_directories(bench_physread PRIVATE ${PROJECT_SOURCE_DIR}/src)
+target_compile_definitions(bench_physread PRIVATE _GNU_SOURCE)
+# page walks
