@@ -21,7 +21,7 @@ else
 	demo_dir=$(mktemp -d)
 	build/test/vms_make_demo "$demo_dir/demo.vmrs" >/dev/null
 	inputs=("$demo_dir/demo.vmrs")
-	gpa=$(build/test/vms_make_demo --marker-gpa)
+	gpa=0x100000 # the demo writes a banner there, mapped at VA 0xfffff80000100000
 	echo "(no saved state given: using the demo saved state $demo_dir/demo.vmrs)"
 fi
 
@@ -35,6 +35,10 @@ if [ "$("$cli" info --json "${inputs[@]}" | grep -c '"vp_count": 0')" = 0 ]; the
 fi
 step vmsavedstate read "${inputs[@]}" --gpa "$gpa" --len 64 --hex
 "$cli" read "${inputs[@]}" --gpa "$gpa" --len 64 --hex
+if [ $# -eq 0 ]; then
+	step vmsavedstate xlate "${inputs[@]}" --vp 0 --gva 0xfffff80000100000
+	"$cli" xlate "${inputs[@]}" --vp 0 --gva 0xfffff80000100000
+fi
 
 if [ -x "$fs" ] && [ -e /dev/fuse ]; then
 	mnt=$(mktemp -d)

@@ -17,6 +17,7 @@ set(VMS_CORE_SOURCES
 	src/core/translate_x86_64.c
 	src/core/translate_arm64.c
 	src/core/pt_cache.c
+	src/core/translate_tlb.c
 	src/core/compat_dumpprovider.c
 	src/core/locate.c
 )

@@ -1,1 +1,14 @@
-# qemu backend sources (owned by this area).
+# qemu backend sources (owned by this area): ELF core, kdump-compressed, migration stream.
+list(APPEND VMS_LIB_SOURCES
+	src/formats/qemu/qemu_notes.c
+	src/formats/qemu/qemu_elf.c
+	src/formats/qemu/qemu_kdump.c
+	src/formats/qemu/qemu_mig_desc.c
+	src/formats/qemu/qemu_mig_stream.c
+	src/formats/qemu/qemu_mig_cpu.c
+	src/formats/qemu/qemu_migration.c
+)
+# kdump pages are zlib streams (qemu-formats §7). The library target is created after this
+# file is included, so the dependency is added directory-wide.
+find_package(ZLIB REQUIRED)
+link_libraries(ZLIB::ZLIB)

@@ -1,0 +1,11 @@
+# vmsavedstatefs benchmark helpers (bench/README.md "## FUSE mount"; run bench/bench_fs.sh).
+if(TARGET vmsavedstatefs)
+	add_executable(bench_fs_passthrough bench_fs_passthrough.c)
+	target_link_libraries(bench_fs_passthrough PRIVATE PkgConfig::FUSE3)
+	add_executable(bench_fs_reader bench_fs_reader.c)
+	target_link_libraries(bench_fs_reader PRIVATE Threads::Threads)
+	add_executable(bench_fs_image bench_fs_image.c)
+	foreach(t bench_fs_passthrough bench_fs_reader bench_fs_image)
+		target_compile_definitions(${t} PRIVATE _GNU_SOURCE)
+	endforeach()
+endif()

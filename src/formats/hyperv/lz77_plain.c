@@ -1,0 +1,264 @@
+/* Plain LZ77 decompression: hyperv-format.md §4.4, [MS-XCA] §2.4 [S: XCA; V: raf-test_file.bin].
+ *
+ * Flags are kept left-aligned in a 64-bit word with a sentinel 1-bit just below the last
+ * valid flag, so a run of literals is one count-leading-zeros and one copy, and "flags
+ * exhausted" is the word equal to the bare sentinel. Copies go wide (16/32 bytes, may
+ * overshoot) while dst has slack, and byte by byte in the last bytes, so every write stays
+ * inside dst_cap. */
+#include <errno.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "core/bytes.h"
+#include "formats/hyperv/lz77_plain.h"
+
+/* Sentinel alone at the top: every flag of the current word has been used. */
+#define FLAGS_EMPTY (1ull << 63)
+/* Wide-copy slack: a fast copy may write this many bytes past the end of its item. */
+#define COPY_SLACK 32u
+#define LIT_FAST 32u
+/* [MS-XCA] §2.4.4: a 16- or 32-bit match length holds the length minus 3; values below
+ * 15 + 7 would have fitted in the shorter forms and are invalid. */
+#define LEN_WIDE_MIN 22u
+
+static inline void copy_match_fast(uint8_t *op, size_t dist, size_t len)
+{
+	const uint8_t *ref = op - dist;
+	uint8_t *const end = op + len;
+
+	if (dist >= 8) {
+		/* ref + 8 <= op: each 8-byte chunk reads bytes already final. Most matches are
+		 * short, so the first 16 bytes go unconditionally (two 8-byte copies forward
+		 * from earlier stores better than one 16-byte load). */
+		memcpy(op, ref, 8);
+		memcpy(op + 8, ref + 8, 8);
+		if (len <= 16)
+			return;
+		op += 16;
+		ref += 16;
+		do {
+			memcpy(op, ref, 8);
+			memcpy(op + 8, ref + 8, 8);
+			op += 16;
+			ref += 16;
+		} while (op < end);
+	} else {
+		/* Period 1..7. Long runs of one byte (zero pages' tails) go to memset.
+		 * Otherwise build 8 bytes of the repeating pattern in a register (the period's
+		 * bytes times a constant with a 1 every `dist` bytes) and store it, advancing
+		 * by the largest multiple of the period that fits in 8. Nothing just stored is
+		 * read back, which avoids store-to-load forwarding stalls. */
+		if (dist == 1 && len >= 64) {
+			memset(op, *ref, len);
+			return;
+		}
+		static const uint64_t spread[8] = {
+			0,
+			0x0101010101010101ull,
+			0x0001000100010001ull,
+			0x0001000001000001ull,
+			0x0000000100000001ull,
+			0x0000010000000001ull,
+			0x0001000000000001ull,
+			0x0100000000000001ull,
+		};
+		static const uint8_t step_for_period[8] = {0, 8, 8, 6, 8, 5, 6, 7};
+		const uint64_t period = vms_le64(ref) & ((1ull << (8 * dist)) - 1);
+		uint8_t pat[8];
+		vms_put_le64(pat, period * spread[dist]);
+		const size_t step = step_for_period[dist];
+		/* three stores cover at least 18 bytes (step >= 5): most matches need no loop */
+		memcpy(op, pat, 8);
+		memcpy(op + step, pat, 8);
+		memcpy(op + 2 * step, pat, 8);
+		op += 3 * step;
+		while (op < end) {
+			memcpy(op, pat, 8);
+			op += step;
+		}
+	}
+}
+
+int hv_lz77_decompress_ex(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
+			  size_t *out_len, struct hv_lz77_fault *fault)
+{
+	static const uint8_t none[1];
+	if (!src) /* NULL + 0 is undefined; an empty input fails below at the flag word */
+		src = none, src_len = 0;
+	if (!dst)
+		dst = (uint8_t *)(uintptr_t)none, dst_cap = 0;
+	const uint8_t *ip = src;
+	const uint8_t *const src_end = src + src_len;
+	uint8_t *op = dst;
+	uint8_t *const dst_end = dst + dst_cap;
+	/* the shared length byte whose high nibble is still unused, §4.4 step 3 */
+	size_t have_half = 0, half_pos = 0;
+	uint64_t flags = FLAGS_EMPTY;
+	const uint8_t *item = ip;
+	const char *what;
+
+	for (;;) {
+		if (flags == FLAGS_EMPTY) {
+			item = ip;
+			if ((size_t)(src_end - ip) < 4) {
+				what = "truncated flag word";
+				goto fail;
+			}
+			flags = (uint64_t)vms_le32(ip) << 32 | 1ull << 31;
+			ip += 4;
+		}
+
+		/* A literal run (possibly empty: the common match-after-match case costs no
+		 * branch), then a match. */
+		const unsigned lits = (unsigned)__builtin_clzll(flags);
+		if ((size_t)(src_end - ip) >= LIT_FAST && (size_t)(dst_end - op) >= LIT_FAST) {
+			memcpy(op, ip, LIT_FAST);
+		} else if (lits) {
+			item = ip;
+			if ((size_t)(src_end - ip) < lits) {
+				what = "literal past end of input";
+				goto fail;
+			}
+			if ((size_t)(dst_end - op) < lits) {
+				what = "literal past end of output";
+				goto fail;
+			}
+			memcpy(op, ip, lits);
+		}
+		ip += lits;
+		op += lits;
+		flags <<= lits;
+		if (flags == FLAGS_EMPTY)
+			continue; /* the run used the word up: reload, maybe more literals */
+
+		/* A match flag. */
+		flags <<= 1;
+		item = ip;
+		if (ip == src_end)
+			break; /* normal end: §4.4 step 1 */
+		if ((size_t)(src_end - ip) < 2) {
+			what = "truncated match header";
+			goto fail;
+		}
+		const unsigned m = vms_le16(ip);
+		ip += 2;
+		const size_t dist = (m >> 3) + 1;
+		size_t len = m & 7;
+		if ((size_t)(src_end - ip) >= 8) {
+			/* Fast zone: every length field that can follow (nibble, byte, u16,
+			 * u32) is readable. Written to compile branch-free: whether a match is
+			 * long and whether a nibble is pending vary unpredictably. */
+			const size_t is_long = len == 7;
+			const size_t long_mask = (size_t)0 - is_long;
+			const size_t ipos = (size_t)(ip - src);
+			const size_t nib_pos = have_half ? half_pos : ipos;
+			const size_t nib = (size_t)(src[nib_pos] >> (have_half << 2)) & 15;
+			const size_t take = is_long & (have_half ^ 1);
+			half_pos += (ipos - half_pos) & ((size_t)0 - take);
+			have_half ^= is_long; /* a long match opens or closes a shared byte */
+			ip += take;
+			len += nib & long_mask;
+			if (__builtin_expect((nib & long_mask) == 15, 0)) {
+				size_t extra = *ip++;
+				if (extra == 255) {
+					extra = vms_le16(ip);
+					ip += 2;
+					if (extra == 0) {
+						extra = vms_le32(ip);
+						ip += 4;
+					}
+					if (extra < LEN_WIDE_MIN) {
+						what = "16/32-bit match length below 22";
+						goto fail;
+					}
+					extra -= LEN_WIDE_MIN;
+				}
+				len += extra;
+			}
+		} else if (len == 7) {
+			if (!have_half) {
+				if (ip == src_end) {
+					what = "truncated length nibble";
+					goto fail;
+				}
+				half_pos = (size_t)(ip - src);
+				len = *ip++ & 15;
+			} else {
+				len = src[half_pos] >> 4;
+			}
+			have_half ^= 1;
+			if (len == 15) {
+				if (ip == src_end) {
+					what = "truncated length byte";
+					goto fail;
+				}
+				len = *ip++;
+				if (len == 255) {
+					if ((size_t)(src_end - ip) < 2) {
+						what = "truncated 16-bit length";
+						goto fail;
+					}
+					len = vms_le16(ip);
+					ip += 2;
+					if (len == 0) {
+						if ((size_t)(src_end - ip) < 4) {
+							what = "truncated 32-bit length";
+							goto fail;
+						}
+						len = vms_le32(ip);
+						ip += 4;
+					}
+					if (len < LEN_WIDE_MIN) {
+						what = "16/32-bit match length below 22";
+						goto fail;
+					}
+					len -= LEN_WIDE_MIN;
+				}
+				len += 15;
+			}
+			len += 7;
+		}
+		len += 3;
+
+		if (dist > (size_t)(op - dst)) {
+			what = "back-reference before output start";
+			goto fail;
+		}
+		const size_t room = (size_t)(dst_end - op);
+		if (len > room) {
+			what = "match past end of output";
+			goto fail;
+		}
+		if (room - len >= COPY_SLACK) {
+			copy_match_fast(op, dist, len);
+			op += len;
+		} else {
+			/* Near the end of dst: copy all but the last COPY_SLACK bytes wide (its
+			 * overshoot stays inside dst), the rest byte by byte, overlap allowed
+			 * (§4.4 step 6). A long zero run often ends exactly at the page end. */
+			if (len > COPY_SLACK) {
+				copy_match_fast(op, dist, len - COPY_SLACK);
+				op += len - COPY_SLACK;
+				len = COPY_SLACK;
+			}
+			for (size_t k = 0; k < len; k++, op++)
+				*op = op[-(ptrdiff_t)dist];
+		}
+	}
+
+	*out_len = (size_t)(op - dst);
+	return 0;
+fail:
+	if (fault) {
+		fault->what = what;
+		fault->src_pos = (size_t)(item - src);
+		fault->dst_pos = (size_t)(op - dst);
+	}
+	return -EBADMSG;
+}
+
+int hv_lz77_decompress(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
+		       size_t *out_len)
+{
+	return hv_lz77_decompress_ex(src, src_len, dst, dst_cap, out_len, NULL);
+}

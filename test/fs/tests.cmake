@@ -1,0 +1,11 @@
+# vmsavedstatefs tests: pure helpers, then real mounts of synthetic raw images.
+if(TARGET vms_fs_core)
+	vms_add_test(test_fs_vmem_fold fs/test_fs_vmem_fold.c LIBS vms_fs_core)
+	vms_add_test(test_fs_mount fs/test_fs_mount.c fs/fs_test_image.c fs/fs_test_mount.c
+		LIBS vms_render)
+	target_compile_definitions(test_fs_mount PRIVATE
+		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>")
+	add_dependencies(test_fs_mount vmsavedstatefs)
+	# mounts are heavier than unit tests: one test at a time inside the executable
+	set_tests_properties(test_fs_mount PROPERTIES TIMEOUT 900)
+endif()
