@@ -189,7 +189,8 @@ int main(int argc, char **argv)
 		run("handle vms_gva_to_gpa", x_handle, &e, &w, iters / 5);
 		vms_close(e.h);
 	} else {
-		printf("%-28s skipped (raw image with sidecar did not open)\n", "handle vms_gva_to_gpa");
+		printf("%-28s skipped (raw image with sidecar did not open)\n",
+		       "handle vms_gva_to_gpa");
 	}
 	vms_tlb_free(e.tlb);
 	vms_pt_cache_free(e.src.cache);

@@ -34,7 +34,8 @@ static int img_entry(void *ctx, uint64_t gpa, unsigned size, uint64_t *out, stru
 	uint8_t page[PAGE];
 	int rc = img_page(ctx, gpa & ~(uint64_t)(PAGE - 1), page, err);
 	if (rc == 0)
-		*out = size == 8 ? vms_le64(page + (gpa & (PAGE - 8))) : vms_le32(page + (gpa & (PAGE - 4)));
+		*out = size == 8 ? vms_le64(page + (gpa & (PAGE - 8)))
+				 : vms_le32(page + (gpa & (PAGE - 4)));
 	return rc;
 }
 
@@ -67,24 +68,25 @@ static void check(const struct vms_xlate_regs *r, const struct vms_pt_reader *rd
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const enum vms_paging modes[6] = {VMS_PAGING_NONE, VMS_PAGING_X86,
-						 VMS_PAGING_PAE,  VMS_PAGING_LONG,
+	static const enum vms_paging modes[6] = {VMS_PAGING_NONE,  VMS_PAGING_X86,
+						 VMS_PAGING_PAE,   VMS_PAGING_LONG,
 						 VMS_PAGING_LONG5, VMS_PAGING_ARMV8};
 	if (size < HDR || size - HDR > MAX_MEM)
 		return 0;
 	struct vms_xlate_regs r = {.mode = modes[data[0] % 6]};
-	uint64_t *const fields[8] = {&r.cr0, &r.cr3,   &r.cr4, &r.efer,
+	uint64_t *const fields[8] = {&r.cr0,   &r.cr3,	 &r.cr4, &r.efer,
 				     &r.ttbr0, &r.ttbr1, &r.tcr, &r.sctlr};
 	for (unsigned i = 0; i < 8; i++)
 		*fields[i] = vms_le64(data + 8 + 8 * i);
-	struct img m = {.p = data + HDR, .len = size - HDR,
+	struct img m = {.p = data + HDR,
+			.len = size - HDR,
 			.hole = (data[1] & 1) ? (uint64_t)data[2] * PAGE : UINT64_MAX};
 	struct vms_pt_reader rd = {.read_entry = img_entry, .ctx = &m, .gpa_limit = m.len};
 	struct vms_pt_cache *c = vms_pt_cache_new(4);
 	struct vms_tlb *tlb = vms_tlb_new(8);
 	struct vms_pt_cache_source src = {.cache = c, .read_page = img_page, .ctx = &m};
-	struct vms_pt_reader cached = {.read_entry = vms_pt_cache_reader_entry, .ctx = &src,
-				       .gpa_limit = m.len};
+	struct vms_pt_reader cached = {
+		.read_entry = vms_pt_cache_reader_entry, .ctx = &src, .gpa_limit = m.len};
 	static const uint64_t offs[5] = {0, 0xfff, 0x1000, 0x200000, 0x40000000};
 	for (unsigned v = 0; v < 4; v++)
 		for (unsigned o = 0; o < 5; o++)

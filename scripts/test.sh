@@ -28,3 +28,6 @@ ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:ha
 
 echo "== install test"
 test/install/run.sh build
+
+echo "== short libFuzzer runs over every harness"
+scripts/fuzz.sh "${VMS_FUZZ_SECONDS:-15}"

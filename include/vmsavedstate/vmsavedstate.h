@@ -113,6 +113,11 @@ struct vms_open_opts {
 /** Fill `opts` with defaults. Never fails. */
 VMS_API void vms_open_opts_init(struct vms_open_opts *opts);
 
+/** Names of the formats this build reads ("raw", "hyperv-vmrs", ...), for --version.
+ *  Copies up to `capacity` static strings into `names` (may be NULL with capacity 0) and
+ *  returns the total number of formats. */
+VMS_API size_t vms_format_list(const char **names, size_t capacity);
+
 /** Library version string, e.g. "0.1.0". Static storage. */
 VMS_API const char *vms_version(void);
 
@@ -351,6 +356,8 @@ VMS_API int vms_gva_to_gpa(vms_handle *h, uint32_t vp, uint64_t gva, uint64_t *g
 
 /**
  * Read guest-virtual memory through VP `vp`'s page tables, page by page.
+ * With VMS_READ_ZERO_UNMAPPED, pages that are not mapped, or whose mapping points at a GPA
+ * the saved state does not hold (MMIO holes, beyond the end of memory), read as zeros.
  * @return as vms_read_gpa; -EFAULT at the first unmapped page unless VMS_READ_ZERO_UNMAPPED.
  */
 VMS_API int vms_read_gva(vms_handle *h, uint32_t vp, uint64_t gva, void *buf, uint64_t len,

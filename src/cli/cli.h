@@ -87,5 +87,7 @@ int cmd_chunks(const struct cli_args *a);
 int cmd_keys(const struct cli_args *a);
 int cmd_read(const struct cli_args *a);
 int cmd_xlate(const struct cli_args *a);
+/* export has options of its own and parses argv itself (its row's run is NULL). */
+int cmd_export(const struct cli_command *cmd, int argc, char **argv);
 
 #endif

@@ -9,7 +9,6 @@
 
 /* Formats the library's backends recognise (vmsavedstate.h, vms_format_name). The public
  * API has no enumeration call yet, so the list is kept here. */
-static const char *const known_formats = "hyperv-vmrs, hyperv-bin, qemu, raw";
 
 static const struct cli_command commands[] = {
 	{"info", "info SAVEDSTATE... [--json] [--verbose] [--sha256]",
@@ -24,7 +23,10 @@ static const struct cli_command commands[] = {
 	 OPT_ADDR | OPT_VP | OPT_LEN | OPT_HEX | OPT_OUT | OPT_ZERO_HOLES, CLI_MAX_PATHS, cmd_read},
 	{"xlate", "xlate SAVEDSTATE... --vp N --gva A [--json]", OPT_JSON | OPT_VP | OPT_ADDR,
 	 CLI_MAX_PATHS, cmd_xlate},
-	/* {"export", ...}: conversion to raw/lime/elf/dmp (fuse-and-cli.md §7.1), later. */
+	{"export",
+	 "export SAVEDSTATE... --format raw|lime|elf -o OUT [--sparse] [--vp N] "
+	 "[--progress=auto|bar|json|none] [-q] [--no-sidecar]",
+	 OPT_VP | OPT_OUT, CLI_MAX_PATHS, NULL},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))
@@ -44,8 +46,12 @@ static void print_usage(FILE *f)
 
 static void print_version(void)
 {
-	printf("%s %s\nlibrary %s\nformats: %s\n", TOOL_NAME, VMS_VERSION_STRING, vms_version(),
-	       known_formats);
+	const char *names[32];
+	size_t n = vms_format_list(names, 32);
+	printf("%s %s\nlibrary %s\nformats:", TOOL_NAME, VMS_VERSION_STRING, vms_version());
+	for (size_t i = 0; i < n && i < 32; i++)
+		printf("%s %s", i ? "," : "", names[i]);
+	printf("\n");
 }
 
 int main(int argc, char **argv)
@@ -66,6 +72,8 @@ int main(int argc, char **argv)
 	for (size_t i = 0; i < COMMAND_COUNT; i++) {
 		if (strcmp(name, commands[i].name) != 0)
 			continue;
+		if (!commands[i].run)
+			return cmd_export(&commands[i], argc - 1, argv + 1);
 		struct cli_args a;
 		int rc = cli_parse(&commands[i], argc - 1, argv + 1, &a);
 		if (rc < 0)

@@ -9,6 +9,7 @@
 #include "core/checked.h"
 #include "core/handle.h"
 #include "core/pt_cache.h"
+#include "core/translate_tlb.h"
 
 #define PROBE_HEAD_LEN (64u * 1024u)
 #define DEFAULT_CACHE_BYTES (256ull << 20)
@@ -113,8 +114,14 @@ static int open_sources(vms_handle *h, struct vms_error *err)
 	for (uint32_t v = 0; v < h->m.vp_count; v++)
 		h->vp_over[v].vtl = -1;
 	h->pt_cache = vms_pt_cache_new(PT_CACHE_PAGES);
-	if (!h->pt_cache)
+	h->tlbs = calloc(h->m.vp_count ? h->m.vp_count : 1, sizeof(*h->tlbs));
+	if (!h->pt_cache || !h->tlbs)
 		return vms_fail(err, -ENOMEM, "translation: cannot create the page-table cache");
+	for (uint32_t v = 0; v < h->m.vp_count; v++) {
+		h->tlbs[v] = vms_tlb_new(VMS_TLB_DEFAULT_ENTRIES);
+		if (!h->tlbs[v])
+			return vms_fail(err, -ENOMEM, "translation: cannot create VP %u's TLB", v);
+	}
 	return 0;
 }
 
@@ -218,6 +225,9 @@ VMS_API void vms_close(vms_handle *h)
 		h->ops->close(h->ctx);
 	vms_block_cache_free(h->cache);
 	vms_pt_cache_free(h->pt_cache);
+	for (uint32_t v = 0; h->tlbs && v < h->m.vp_count; v++)
+		vms_tlb_free(h->tlbs[v]);
+	free(h->tlbs);
 	vms_model_free(&h->m);
 	for (size_t i = 0; i < VMS_MAX_SOURCES; i++) {
 		vms_io_fd_close(&h->fds[i]);

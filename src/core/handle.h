@@ -38,6 +38,7 @@ struct vms_handle {
 
 	struct vms_block_cache *cache; /* NULL when the backend reads raw bytes directly */
 	struct vms_pt_cache *pt_cache;
+	struct vms_tlb **tlbs; /* one per VP; tagged by the walk's registers, so overrides are safe */
 	uint64_t gpa_end;
 
 	struct vms_vp_override *vp_over;

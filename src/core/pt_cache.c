@@ -32,7 +32,7 @@ struct vms_pt_cache {
 	_Atomic uint64_t gen; /* bumped by invalidate; fills that straddle a bump are dropped */
 	_Atomic uint64_t misses;
 	_Atomic uint64_t invalidations;
-	unsigned count;      /* slots: 2 per set */
+	unsigned count;	     /* slots: 2 per set */
 	unsigned hash_shift; /* 64 - log2(sets) */
 	unsigned victim;     /* round-robin way to evict; under fill_lock */
 	struct pt_slot *slots;
@@ -160,7 +160,9 @@ int vms_pt_cache_read_entry(struct vms_pt_cache *c, uint64_t gpa, unsigned size,
 		const uint64_t t1 = atomic_load_explicit(&set[1].tag, memory_order_relaxed);
 		if (atomic_load_explicit(&c->gen, memory_order_relaxed) == gen && t0 != page &&
 		    t1 != page) {
-			unsigned way = t0 == PT_TAG_EMPTY ? 0 : t1 == PT_TAG_EMPTY ? 1 : c->victim++ & 1;
+			unsigned way = t0 == PT_TAG_EMPTY   ? 0
+				       : t1 == PT_TAG_EMPTY ? 1
+							    : c->victim++ & 1;
 			slot_publish(&set[way], page, buf);
 		}
 		pthread_mutex_unlock(&c->fill_lock);
@@ -186,8 +188,8 @@ void vms_pt_cache_get_stats(const struct vms_pt_cache *c, struct vms_pt_cache_st
 {
 	struct vms_pt_cache *mc = (struct vms_pt_cache *)(uintptr_t)c; /* atomics need non-const */
 	out->misses = mc ? atomic_load_explicit(&mc->misses, memory_order_relaxed) : 0;
-	out->invalidations = mc ? atomic_load_explicit(&mc->invalidations, memory_order_relaxed)
-				: 0;
+	out->invalidations =
+		mc ? atomic_load_explicit(&mc->invalidations, memory_order_relaxed) : 0;
 	out->pages = mc ? mc->count : 0;
 }
 

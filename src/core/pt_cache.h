@@ -22,7 +22,7 @@
 #include <vmsavedstate/vmsavedstate.h>
 
 #define VMS_PT_CACHE_PAGE_SIZE 4096u
-#define VMS_PT_CACHE_MAX_PAGES 16384u /* 64 MiB */
+#define VMS_PT_CACHE_MAX_PAGES 16384u	/* 64 MiB */
 #define VMS_PT_CACHE_DEFAULT_PAGES 256u /* 1 MiB: a few processes' worth of tables */
 
 struct vms_pt_cache;
@@ -56,9 +56,9 @@ int vms_pt_cache_read_entry(struct vms_pt_cache *c, uint64_t gpa, unsigned size,
 void vms_pt_cache_invalidate(struct vms_pt_cache *c);
 
 struct vms_pt_cache_stats {
-	uint64_t misses;        /**< pages fetched through read_page */
+	uint64_t misses;	/**< pages fetched through read_page */
 	uint64_t invalidations; /**< vms_pt_cache_invalidate calls */
-	unsigned pages;         /**< slots (after rounding) */
+	unsigned pages;		/**< slots (after rounding) */
 };
 /** Counters (hits are not counted: that would put a shared write on the hot path). */
 void vms_pt_cache_get_stats(const struct vms_pt_cache *c, struct vms_pt_cache_stats *out);
@@ -68,7 +68,7 @@ void vms_pt_cache_get_stats(const struct vms_pt_cache *c, struct vms_pt_cache_st
  * `.ctx = &source`, where `source` outlives the reader.
  */
 struct vms_pt_cache_source {
-	struct vms_pt_cache *cache;   /**< may be NULL */
+	struct vms_pt_cache *cache; /**< may be NULL */
 	vms_pt_read_page_fn read_page;
 	void *ctx;
 };

@@ -37,8 +37,8 @@ int vms_xlate_fault(struct vms_xlate_info *info, struct vms_error *err, uint64_t
 			mode, what, level, entry, entry_gpa, reason, unmapped_len);
 }
 
-int vms_xlate_fault_va(struct vms_xlate_info *info, struct vms_error *err,
-		       uint64_t unmapped_len, const char *fmt, ...)
+int vms_xlate_fault_va(struct vms_xlate_info *info, struct vms_error *err, uint64_t unmapped_len,
+		       const char *fmt, ...)
 {
 	info->page_size = 0;
 	info->unmapped_len = unmapped_len;
@@ -114,9 +114,8 @@ enum vms_paging vms_paging_from_x86(uint64_t cr0, uint64_t cr4, uint64_t efer)
 	return VMS_PAGING_X86;
 }
 
-int vms_translate(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd,
-		  uint64_t gva, uint64_t *gpa, struct vms_xlate_info *info,
-		  struct vms_error *err)
+int vms_translate(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd, uint64_t gva,
+		  uint64_t *gpa, struct vms_xlate_info *info, struct vms_error *err)
 {
 	struct vms_xlate_info scratch;
 	if (!info)

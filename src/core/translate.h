@@ -33,8 +33,9 @@ struct vms_paging_ops {
 	enum vms_paging mode;
 	/** Bits of virtual address the mode covers (32, 48, 57; ARM64: 64 for TTBR0+TTBR1). */
 	unsigned va_bits;
-	/** Translate one address. On -EFAULT fill info->unmapped_len (> 0, page aligned from
-	 *  gva's page) and err->msg with the level and the reason. info is never NULL. */
+	/** Translate one address. On -EFAULT fill info->unmapped_len (> 0: bytes from gva to
+	 *  the end of the region the failing entry covers) and err->msg with the level and the
+	 *  reason. info is never NULL. */
 	int (*walk)(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd,
 		    uint64_t gva, uint64_t *gpa, struct vms_xlate_info *info,
 		    struct vms_error *err);

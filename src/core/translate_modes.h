@@ -58,9 +58,8 @@ int vms_xlate_fault(struct vms_xlate_info *info, struct vms_error *err, uint64_t
 	__attribute__((format(printf, 9, 10)));
 
 /** Record a failure before any entry was read (non-canonical VA, disabled half): level -1. */
-int vms_xlate_fault_va(struct vms_xlate_info *info, struct vms_error *err,
-		       uint64_t unmapped_len, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+int vms_xlate_fault_va(struct vms_xlate_info *info, struct vms_error *err, uint64_t unmapped_len,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /** Record a successful walk in info (unmapped_len 0). */
 static inline void vms_xlate_found(struct vms_xlate_info *info, uint64_t page_size, int level,

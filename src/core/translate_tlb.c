@@ -123,9 +123,9 @@ static void tlb_insert(struct tlb_entry *e, uint64_t vpn, uint64_t ctx, uint64_t
 		       const struct vms_xlate_info *info)
 {
 	uint64_t seq = atomic_load_explicit(&e->seq, memory_order_relaxed);
-	if ((seq & 1) || !atomic_compare_exchange_strong_explicit(&e->seq, &seq, seq + 1,
-								 memory_order_acquire,
-								 memory_order_relaxed))
+	if ((seq & 1) ||
+	    !atomic_compare_exchange_strong_explicit(&e->seq, &seq, seq + 1, memory_order_acquire,
+						     memory_order_relaxed))
 		return; /* another writer owns the entry; skipping is fine for a cache */
 	atomic_thread_fence(memory_order_release);
 	atomic_store_explicit(&e->vpn, vpn, memory_order_relaxed);

@@ -38,8 +38,8 @@ static int x32_read(const struct vms_pt_reader *rd, uint64_t table_gpa, uint64_t
 	return rc;
 }
 
-static int x32_leaf(const struct vms_pt_reader *rd, uint64_t gva, uint64_t out,
-		    unsigned shift, int level, uint64_t e, uint64_t entry_gpa, uint64_t *gpa,
+static int x32_leaf(const struct vms_pt_reader *rd, uint64_t gva, uint64_t out, unsigned shift,
+		    int level, uint64_t e, uint64_t entry_gpa, uint64_t *gpa,
 		    struct vms_xlate_info *info, struct vms_error *err)
 {
 	if (out >= rd->gpa_limit)
@@ -58,17 +58,18 @@ static int walk_x86_32(const struct vms_xlate_regs *regs, const struct vms_pt_re
 		       struct vms_error *err)
 {
 	if (gva >= X32_VA_LIMIT)
-		return vms_xlate_fault_va(info, err, vms_xlate_len_to(gva, 0),
-					  "x86: GVA %#" PRIx64 " is beyond the 32-bit address space",
-					  gva);
+		return vms_xlate_fault_va(
+			info, err, vms_xlate_len_to(gva, 0),
+			"x86: GVA %#" PRIx64 " is beyond the 32-bit address space", gva);
 	const uint64_t pd_gpa = regs->cr3 & X32_CR3_ADDR_MASK;
-	const uint64_t pde_gpa = pd_gpa + ((gva >> X32_PDE_SHIFT) & X32_INDEX_MASK) * X32_ENTRY_SIZE;
+	const uint64_t pde_gpa =
+		pd_gpa + ((gva >> X32_PDE_SHIFT) & X32_INDEX_MASK) * X32_ENTRY_SIZE;
 	uint64_t pde, pte;
 	int rc = x32_read(rd, pd_gpa, pde_gpa, &pde, err);
 	if (rc == -EFAULT)
-		return vms_xlate_fault(info, err, X32_VA_LIMIT - gva, "x86", "CR3", 2, regs->cr3,
-				       pd_gpa, "PDE table at GPA %#" PRIx64 " is outside guest memory",
-				       pd_gpa);
+		return vms_xlate_fault(
+			info, err, X32_VA_LIMIT - gva, "x86", "CR3", 2, regs->cr3, pd_gpa,
+			"PDE table at GPA %#" PRIx64 " is outside guest memory", pd_gpa);
 	if (rc < 0)
 		return vms_fail_prefix(err, rc, "x86: reading PDE at GPA %#" PRIx64, pde_gpa);
 	const uint64_t pde_rest = vms_xlate_region_rest(gva, X32_PDE_SHIFT);
@@ -88,7 +89,8 @@ static int walk_x86_32(const struct vms_xlate_regs *regs, const struct vms_pt_re
 		return x32_leaf(rd, gva, out, X32_PDE_SHIFT, 2, pde, pde_gpa, gpa, info, err);
 	}
 	const uint64_t pt_gpa = pde & X32_PTE_ADDR_MASK;
-	const uint64_t pte_gpa = pt_gpa + ((gva >> X32_PTE_SHIFT) & X32_INDEX_MASK) * X32_ENTRY_SIZE;
+	const uint64_t pte_gpa =
+		pt_gpa + ((gva >> X32_PTE_SHIFT) & X32_INDEX_MASK) * X32_ENTRY_SIZE;
 	rc = x32_read(rd, pt_gpa, pte_gpa, &pte, err);
 	if (rc == -EFAULT)
 		return vms_xlate_fault(info, err, pde_rest, "x86", "PDE", 2, pde, pde_gpa,

@@ -53,8 +53,9 @@ static uint64_t long_rsvd(int level, uint64_t entry, bool nxe)
 
 static uint64_t leaf_addr_mask(int level)
 {
-	return level == 3 ? X86_PTE_ADDR_1G_MASK
-			  : level == 2 ? X86_PTE_ADDR_2M_MASK : X86_PTE_ADDR_MASK;
+	return level == 3   ? X86_PTE_ADDR_1G_MASK
+	       : level == 2 ? X86_PTE_ADDR_2M_MASK
+			    : X86_PTE_ADDR_MASK;
 }
 
 static int walk_long(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd,
@@ -88,14 +89,14 @@ static int walk_long(const struct vms_xlate_regs *regs, const struct vms_pt_read
 		const uint64_t entry_gpa = table_gpa + idx * X86_ENTRY_SIZE;
 		const char *what = long_level_name[level];
 		uint64_t e;
-		int rc = table_gpa > rd->gpa_limit ||
-					 rd->gpa_limit - table_gpa < X86_TABLE_SIZE
+		int rc = table_gpa > rd->gpa_limit || rd->gpa_limit - table_gpa < X86_TABLE_SIZE
 				 ? -EFAULT
 				 : rd->read_entry(rd->ctx, entry_gpa, X86_ENTRY_SIZE, &e, err);
 		if (rc == -EFAULT)
 			return vms_xlate_fault(info, err, parent_len, mode, parent_what,
 					       parent_level, parent_entry, parent_gpa,
-					       "%s table at GPA %#" PRIx64 " is outside guest memory",
+					       "%s table at GPA %#" PRIx64
+					       " is outside guest memory",
 					       what, table_gpa);
 		if (rc < 0)
 			return vms_fail_prefix(err, rc, "%s: reading %s at GPA %#" PRIx64, mode,
@@ -112,11 +113,11 @@ static int walk_long(const struct vms_xlate_regs *regs, const struct vms_pt_read
 			const uint64_t page_mask = (UINT64_C(1) << shift) - 1;
 			const uint64_t out = (e & leaf_addr_mask(level)) | (gva & page_mask);
 			if (out >= rd->gpa_limit)
-				return vms_xlate_fault(info, err, rest, mode, what, level, e,
-						       entry_gpa,
-						       "maps GPA %#" PRIx64
-						       " past the end of guest memory (%#" PRIx64 ")",
-						       out, rd->gpa_limit);
+				return vms_xlate_fault(
+					info, err, rest, mode, what, level, e, entry_gpa,
+					"maps GPA %#" PRIx64
+					" past the end of guest memory (%#" PRIx64 ")",
+					out, rd->gpa_limit);
 			*gpa = out;
 			vms_xlate_found(info, UINT64_C(1) << shift, level, e, entry_gpa);
 			return 0;

@@ -15,9 +15,10 @@
 #define PAE_PTE_ADDR_MASK vms_bits(51, 12)
 #define PAE_PDE_2M_ADDR_MASK vms_bits(51, 21)
 #define PAE_PDE_2M_RSVD vms_bits(20, 13)
-/* PDPTE: bits 2:1 and 8:5 are reserved, and so is everything from MAXPHYADDR up,
- * including bit 63 (no XD at this level). */
-#define PAE_PDPTE_RSVD (vms_bits(2, 1) | vms_bits(8, 5))
+/* PDPTE: the SDM reserves bits 2:1 and 8:5, but hypervisors set the accessed bit (5) in
+ * saved guests (QEMU TCG does, and its own gva2gpa ignores it), so only bits 2:1 and those
+ * from MAXPHYADDR up, including bit 63 (no XD at this level), refuse an entry. */
+#define PAE_PDPTE_RSVD vms_bits(2, 1)
 #define PAE_CR3_PDPT_MASK vms_bits(31, 5)
 #define PAE_EFER_NXE (UINT64_C(1) << 11)
 
@@ -45,14 +46,13 @@ static int pae_read(const struct vms_pt_reader *rd, uint64_t table_gpa, uint64_t
 	return rd->read_entry(rd->ctx, entry_gpa, PAE_ENTRY_SIZE, e, err);
 }
 
-static int walk_pae(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd,
-		    uint64_t gva, uint64_t *gpa, struct vms_xlate_info *info,
-		    struct vms_error *err)
+static int walk_pae(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd, uint64_t gva,
+		    uint64_t *gpa, struct vms_xlate_info *info, struct vms_error *err)
 {
 	if (gva >= PAE_VA_LIMIT)
-		return vms_xlate_fault_va(info, err, vms_xlate_len_to(gva, 0),
-					  "pae: GVA %#" PRIx64 " is beyond the 32-bit address space",
-					  gva);
+		return vms_xlate_fault_va(
+			info, err, vms_xlate_len_to(gva, 0),
+			"pae: GVA %#" PRIx64 " is beyond the 32-bit address space", gva);
 	const bool nxe = (regs->efer & PAE_EFER_NXE) != 0;
 	uint64_t table_gpa = regs->cr3 & PAE_CR3_PDPT_MASK;
 	uint64_t table_len = PAE_PDPTE_COUNT * PAE_ENTRY_SIZE;
@@ -71,7 +71,8 @@ static int walk_pae(const struct vms_xlate_regs *regs, const struct vms_pt_reade
 		if (rc == -EFAULT)
 			return vms_xlate_fault(info, err, parent_len, "pae", parent_what,
 					       parent_level, parent_entry, parent_gpa,
-					       "%s table at GPA %#" PRIx64 " is outside guest memory",
+					       "%s table at GPA %#" PRIx64
+					       " is outside guest memory",
 					       what, table_gpa);
 		if (rc < 0)
 			return vms_fail_prefix(err, rc, "pae: reading %s at GPA %#" PRIx64, what,
@@ -94,11 +95,11 @@ static int walk_pae(const struct vms_xlate_regs *regs, const struct vms_pt_reade
 				level == 2 ? PAE_PDE_2M_ADDR_MASK : PAE_PTE_ADDR_MASK;
 			const uint64_t out = (e & addr_mask) | (gva & ((UINT64_C(1) << shift) - 1));
 			if (out >= rd->gpa_limit)
-				return vms_xlate_fault(info, err, rest, "pae", what, level, e,
-						       entry_gpa,
-						       "maps GPA %#" PRIx64
-						       " past the end of guest memory (%#" PRIx64 ")",
-						       out, rd->gpa_limit);
+				return vms_xlate_fault(
+					info, err, rest, "pae", what, level, e, entry_gpa,
+					"maps GPA %#" PRIx64
+					" past the end of guest memory (%#" PRIx64 ")",
+					out, rd->gpa_limit);
 			*gpa = out;
 			vms_xlate_found(info, UINT64_C(1) << shift, level, e, entry_gpa);
 			return 0;

@@ -7,6 +7,7 @@
 #include "core/checked.h"
 #include "core/handle.h"
 #include "core/pt_cache.h"
+#include "core/translate_tlb.h"
 
 #define X86_EFER_LMA (1ull << 10)
 #define X86_SEG_ATTR_L (1u << 13)
@@ -209,7 +210,12 @@ VMS_API int vms_vp_get_register_vtl(const vms_handle *h, uint32_t vp, uint8_t vt
 
 static int pt_read_page(void *ctx, uint64_t gpa_page, uint8_t *dst, struct vms_error *err)
 {
-	return vms_read_gpa_nofix(ctx, gpa_page, dst, VMS_PAGE_SIZE, 0, NULL, err);
+	uint64_t done = 0;
+	int rc = vms_read_gpa_nofix(ctx, gpa_page, dst, VMS_PAGE_SIZE, 0, &done, err);
+	if (!rc && done < VMS_PAGE_SIZE)
+		rc = vms_fail(err, -EFAULT, "page table at GPA %#" PRIx64 " runs past the end of "
+			      "guest memory", gpa_page);
+	return rc;
 }
 
 static int pt_read_entry(void *ctx, uint64_t gpa, unsigned size, uint64_t *out,
@@ -255,7 +261,7 @@ VMS_API int vms_gva_to_gpa(vms_handle *h, uint32_t vp, uint64_t gva, uint64_t *g
 		info = &local;
 	memset(info, 0, sizeof(*info));
 	info->level = -1;
-	return vms_translate(&regs, &rd, gva, gpa, info, err);
+	return vms_translate_cached(h->tlbs[vp], &regs, &rd, gva, gpa, info, err);
 }
 
 VMS_API int vms_read_gva(vms_handle *h, uint32_t vp, uint64_t gva, void *buf, uint64_t len,
@@ -277,15 +283,28 @@ VMS_API int vms_read_gva(vms_handle *h, uint32_t vp, uint64_t gva, void *buf, ui
 			n = len - copied;
 		uint64_t gpa;
 		struct vms_xlate_info info = {.level = -1};
-		rc = vms_translate(&regs, &rd, gva, &gpa, &info, err);
+		rc = vms_translate_cached(h->tlbs[vp], &regs, &rd, gva, &gpa, &info, err);
 		if (rc == -EFAULT && (flags & VMS_READ_ZERO_UNMAPPED)) {
+			/* Skip the whole unmapped span the walk reported, not page by page. */
+			if (info.unmapped_len > n)
+				n = info.unmapped_len < len - copied ? info.unmapped_len
+								     : len - copied;
 			memset(out + copied, 0, (size_t)n);
 			rc = 0;
 		} else if (rc) {
 			break;
+		} else if ((flags & VMS_READ_ZERO_UNMAPPED) && vms_chunk_find(&h->m, gpa) < 0 &&
+			   !(flags & VMS_READ_ZERO_HOLES)) {
+			/* A mapping to a GPA the saved state does not hold (MMIO, or beyond the
+			 * end of memory) has no saved bytes: as unmapped as a missing PTE. */
+			memset(out + copied, 0, (size_t)n);
 		} else {
 			uint64_t got = 0;
 			rc = vms_read_gpa(h, gpa, out + copied, n, flags, &got, err);
+			if (!rc && got < n && (flags & VMS_READ_ZERO_UNMAPPED)) {
+				memset(out + copied + got, 0, (size_t)(n - got));
+				got = n;
+			}
 			if (rc || got < n) {
 				copied += got;
 				if (!rc)

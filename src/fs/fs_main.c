@@ -101,8 +101,13 @@ static void usage(const char *prog)
 
 static void version(void)
 {
-	printf("vmsavedstatefs %s\nlibvmsavedstate %s\nlibfuse %s\n", VMS_VERSION_STRING,
+	const char *names[32];
+	size_t n = vms_format_list(names, 32);
+	printf("vmsavedstatefs %s\nlibvmsavedstate %s\nlibfuse %s\nformats:", VMS_VERSION_STRING,
 	       vms_version(), fuse_pkgversion());
+	for (size_t i = 0; i < n && i < 32; i++)
+		printf("%s %s", i ? "," : "", names[i]);
+	printf("\n");
 	fuse_lowlevel_version();
 }
 

@@ -204,8 +204,9 @@ Test(translate_arm64, ranges_tbi_epd)
 	const uint64_t gva = UINT64_C(0x0000001234567000);
 	tmem_map_arm(&mem, ROOT0, 12, 48, gva, 0x345000, 3);
 	/* Between the windows. */
-	struct vms_error err = fault(UINT64_C(0x0001000000000000),
-				     UINT64_C(0xffff000000000000) - UINT64_C(0x0001000000000000), -1);
+	struct vms_error err =
+		fault(UINT64_C(0x0001000000000000),
+		      UINT64_C(0xffff000000000000) - UINT64_C(0x0001000000000000), -1);
 	cr_assert(strstr(err.msg, "outside the TTBR0"), "%s", err.msg);
 	fault(UINT64_C(0xfffe000000000000), UINT64_C(0x1000000000000), -1);
 	/* A tagged pointer faults without TBI0 and translates with it. */
@@ -214,8 +215,8 @@ Test(translate_arm64, ranges_tbi_epd)
 	regs.tcr |= TBI0;
 	ok(tagged + 3, 0x345003, 0x1000);
 	/* With TBI0 the next valid VA can be the next tag's TTBR0 window. */
-	fault(UINT64_C(0x0001000000000000), UINT64_C(0x0100000000000000) - UINT64_C(0x0001000000000000),
-	      -1);
+	fault(UINT64_C(0x0001000000000000),
+	      UINT64_C(0x0100000000000000) - UINT64_C(0x0001000000000000), -1);
 	/* With TBI1, tag 0x12 with bit 55 set selects TTBR1. */
 	regs.tcr |= TBI1;
 	tmem_map_arm(&mem, ROOT1, 12, 48, UINT64_C(0xffff000000002000), 0x3000, 3);

@@ -261,10 +261,10 @@ static void *hammer_tlb(void *arg)
 {
 	struct hammer *h = arg;
 	struct vms_xlate_regs r = long_regs(tlb_root);
-	struct vms_pt_cache_source src = {.cache = h->c, .read_page = locked_read_page,
-					  .ctx = &mem};
-	struct vms_pt_reader rd = {.read_entry = vms_pt_cache_reader_entry, .ctx = &src,
-				   .gpa_limit = MEM_LEN};
+	struct vms_pt_cache_source src = {
+		.cache = h->c, .read_page = locked_read_page, .ctx = &mem};
+	struct vms_pt_reader rd = {
+		.read_entry = vms_pt_cache_reader_entry, .ctx = &src, .gpa_limit = MEM_LEN};
 	uint64_t x = h->seed * 0x2545f4914f6cdd1dULL + 1;
 	for (unsigned i = 0; i < 100000; i++) {
 		x ^= x << 13;

@@ -142,8 +142,9 @@ Test(translate_long, failure_reports_entry_and_address)
 
 Test(translate_long, non_canonical)
 {
-	struct vms_error err = fault(UINT64_C(0x0000800000000000),
-				     UINT64_C(0xffff800000000000) - UINT64_C(0x0000800000000000), -1);
+	struct vms_error err =
+		fault(UINT64_C(0x0000800000000000),
+		      UINT64_C(0xffff800000000000) - UINT64_C(0x0000800000000000), -1);
 	cr_assert(strstr(err.msg, "canonical"), "%s", err.msg);
 	fault(UINT64_C(0x8000000000000000),
 	      UINT64_C(0xffff800000000000) - UINT64_C(0x8000000000000000), -1);
@@ -214,8 +215,7 @@ Test(translate_long, root_outside_memory)
 	fault(UINT64_C(0xfffffffffffff000), 0x1000, 4);
 }
 
-static int eio_reader(void *ctx, uint64_t gpa, unsigned size, uint64_t *out,
-		      struct vms_error *err)
+static int eio_reader(void *ctx, uint64_t gpa, unsigned size, uint64_t *out, struct vms_error *err)
 {
 	(void)ctx;
 	(void)gpa;
@@ -277,8 +277,8 @@ Test(translate_long, random_mappings_match)
 		/* Skip VAs whose tables collide with an earlier, differently sized leaf. */
 		bool clash = false;
 		for (unsigned j = 0; j < n; j++)
-			if ((map[j].gva >> 21) == (gva >> 21) && (map[j].size != (1u << shift) ||
-								  shift == 21))
+			if ((map[j].gva >> 21) == (gva >> 21) &&
+			    (map[j].size != (1u << shift) || shift == 21))
 				clash = true;
 		if (clash)
 			continue;

@@ -19,12 +19,12 @@
 
 struct tmem {
 	uint8_t *buf;
-	uint64_t len;   /* guest-physical [0, len) is backed */
+	uint64_t len;	/* guest-physical [0, len) is backed */
 	uint64_t limit; /* gpa_limit handed to the walks (defaults to len) */
 	uint64_t holes[TMEM_MAX_HOLES][2];
 	unsigned hole_count;
 	uint64_t next_table; /* bump allocator for page-table pages */
-	unsigned reads;      /* read_entry calls */
+	unsigned reads;	     /* read_entry calls */
 };
 
 static inline void tmem_init(struct tmem *m, uint64_t len, uint64_t first_table)
@@ -110,8 +110,7 @@ static inline int tmem_read_entry(void *ctx, uint64_t gpa, unsigned size, uint64
 	return 0;
 }
 
-static inline int tmem_read_page(void *ctx, uint64_t gpa_page, uint8_t *dst,
-				 struct vms_error *err)
+static inline int tmem_read_page(void *ctx, uint64_t gpa_page, uint8_t *dst, struct vms_error *err)
 {
 	struct tmem *m = ctx;
 	m->reads++;

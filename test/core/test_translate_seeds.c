@@ -11,9 +11,9 @@
 
 struct seed {
 	const char *name;
-	uint8_t mode_sel; /* index into the harness's mode table */
+	uint8_t mode_sel;  /* index into the harness's mode table */
 	uint8_t hole_page; /* 0: no hole */
-	uint64_t regs[8]; /* cr0 cr3 cr4 efer ttbr0 ttbr1 tcr sctlr */
+	uint64_t regs[8];  /* cr0 cr3 cr4 efer ttbr0 ttbr1 tcr sctlr */
 	uint64_t va[4];
 };
 
@@ -58,7 +58,10 @@ Test(translate_seeds, long_and_la57)
 	tmem_map_long(&m, 0x1000, 4, 0x40000000, 0, 21, TX_XD);
 	tmem_map_long(&m, 0x1000, 4, UINT64_C(0x8000000000), 0, 30, 0);
 	tmem_map_long(&m, 0x1000, 4, UINT64_C(0xffff800000000000), 0x6000, 12, 0);
-	struct seed s = {"long4", 3, 0, {1u << 31, 0x1000, 0x20, 0xd01, 0, 0, 0, 0},
+	struct seed s = {"long4",
+			 3,
+			 0,
+			 {1u << 31, 0x1000, 0x20, 0xd01, 0, 0, 0, 0},
 			 {UINT64_C(0x00007f0000001000), 0x40000000, UINT64_C(0x8000000000),
 			  UINT64_C(0xffff800000000000)}};
 	emit(&s, &m);
@@ -70,7 +73,10 @@ Test(translate_seeds, long_and_la57)
 	tmem_init(&m, 0x10000, 0x2000);
 	tmem_map_long(&m, 0x1000, 5, UINT64_C(0x00ff000000001000), 0x5000, 12, 0);
 	tmem_map_long(&m, 0x1000, 5, UINT64_C(0xff00000000200000), 0, 21, 0);
-	struct seed s5 = {"long5", 4, 0, {1u << 31, 0x1000, 0x1020, 0xd01, 0, 0, 0, 0},
+	struct seed s5 = {"long5",
+			  4,
+			  0,
+			  {1u << 31, 0x1000, 0x1020, 0xd01, 0, 0, 0, 0},
 			  {UINT64_C(0x00ff000000001000), UINT64_C(0xff00000000200000), 0x1000,
 			   UINT64_C(0x0100000000000000)}};
 	emit(&s5, &m);
@@ -83,7 +89,10 @@ Test(translate_seeds, legacy_x86)
 	tmem_init(&m, 0x10000, 0x2000);
 	tmem_map_pae(&m, 0x1000, 0xc0001000, 0x5000, 12, TX_XD);
 	tmem_map_pae(&m, 0x1000, 0x00400000, 0, 21, 0);
-	struct seed s = {"pae", 2, 0, {1u << 31, 0x1000, 0x20, 0x800, 0, 0, 0, 0},
+	struct seed s = {"pae",
+			 2,
+			 0,
+			 {1u << 31, 0x1000, 0x20, 0x800, 0, 0, 0, 0},
 			 {0xc0001000, 0x00400000, 0x80000000, 0xfffff000}};
 	emit(&s, &m);
 	tmem_free(&m);
@@ -91,7 +100,10 @@ Test(translate_seeds, legacy_x86)
 	tmem_init(&m, 0x10000, 0x2000);
 	tmem_map_x86(&m, 0x1000, 0x80001000, 0x5000, 12);
 	tmem_map_x86(&m, 0x1000, 0xc0000000, 0, 22);
-	struct seed s32 = {"x86_pse", 1, 0, {1u << 31, 0x1000, 0x10, 0, 0, 0, 0, 0},
+	struct seed s32 = {"x86_pse",
+			   1,
+			   0,
+			   {1u << 31, 0x1000, 0x10, 0, 0, 0, 0, 0},
 			   {0x80001000, 0xc0000000, 0x00400000, 0xffc00000}};
 	emit(&s32, &m);
 	tmem_free(&m);
@@ -110,8 +122,12 @@ Test(translate_seeds, arm64)
 	tmem_map_arm(&m, 0x1000, 12, 48, 0x0000001234567000, 0x5000, 3);
 	tmem_map_arm(&m, 0x1000, 12, 48, 0x40000000, 0, 2);
 	tmem_map_arm(&m, 0x2000, 12, 48, UINT64_C(0xffff000000001000), 0x6000, 3);
-	const uint64_t tcr4k = 16 | (UINT64_C(16) << 16) | (UINT64_C(2) << 30) | (UINT64_C(5) << 32);
-	struct seed s = {"arm64_4k", 5, 0, {0, 0, 0, 0, 0x1000, 0x2000, tcr4k, 1},
+	const uint64_t tcr4k =
+		16 | (UINT64_C(16) << 16) | (UINT64_C(2) << 30) | (UINT64_C(5) << 32);
+	struct seed s = {"arm64_4k",
+			 5,
+			 0,
+			 {0, 0, 0, 0, 0x1000, 0x2000, tcr4k, 1},
 			 {0x0000001234567000, 0x40000000, UINT64_C(0xffff000000001000),
 			  UINT64_C(0x0001000000000000)}};
 	emit(&s, &m);
@@ -122,7 +138,10 @@ Test(translate_seeds, arm64)
 	tmem_map_arm(&m, 0x10000, 14, 48, UINT64_C(0xffffa00000004000), 0x38000, 3);
 	const uint64_t tcrmix = 22 | (UINT64_C(1) << 14) | (UINT64_C(16) << 16) |
 				(UINT64_C(1) << 30) | (UINT64_C(5) << 32);
-	struct seed s2 = {"arm64_64k_16k", 5, 0, {0, 0, 0, 0, 0x0, 0x10000, tcrmix, 1},
+	struct seed s2 = {"arm64_64k_16k",
+			  5,
+			  0,
+			  {0, 0, 0, 0, 0x0, 0x10000, tcrmix, 1},
 			  {0x0000023456780000, UINT64_C(0xffffa00000004000), 0x20000000,
 			   UINT64_C(0xffff000000000000)}};
 	emit(&s2, &m);

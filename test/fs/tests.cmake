@@ -6,6 +6,7 @@ if(TARGET vms_fs_core)
 	target_compile_definitions(test_fs_mount PRIVATE
 		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>")
 	add_dependencies(test_fs_mount vmsavedstatefs)
-	# mounts are heavier than unit tests: one test at a time inside the executable
-	set_tests_properties(test_fs_mount PROPERTIES TIMEOUT 900)
+	# each test mounts its own daemon on its own mountpoint, so --jobs 2 is safe
+	set_tests_properties(test_fs_mount PROPERTIES TIMEOUT 900
+		ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp")
 endif()

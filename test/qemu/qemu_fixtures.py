@@ -11,6 +11,7 @@ libvirt save file wrapping the stream. Everything goes to OUT/<guest>/; OUT/STAT
 
 Usage: qemu_fixtures.py SRC_DIR OUT_DIR
 """
+import hashlib
 import json
 import os
 import re
@@ -276,9 +277,16 @@ def main():
     src, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
     status = os.path.join(out, "STATUS")
-    if os.path.exists(status) and open(status).read().startswith("ok"):
-        print("qemu fixtures: already made in %s" % out)
-        return 0
+    # remake when the guest or this script changed
+    h = hashlib.sha256()
+    for f in ("guest.S", "qemu_fixtures.py"):
+        h.update(open(os.path.join(src, "test", "qemu", f), "rb").read())
+    stamp = h.hexdigest()[:16]
+    if os.path.exists(status):
+        old = open(status).read()
+        if old.startswith("ok") and stamp in old:
+            print("qemu fixtures: already made in %s" % out)
+            return 0
     missing = [t for t in (QEMU, "as", "ld") if shutil.which(t) is None]
     if missing:
         msg = ("missing %s: run scripts/qemu-deps.sh (or set VMS_SKIP_QEMU=1)"
@@ -294,8 +302,8 @@ def main():
         open(status, "w").write("failed: %s\n" % e)
         print("qemu fixtures: failed: %s" % e, file=sys.stderr)
         return 1
-    open(status, "w").write("ok %s\n" % subprocess.run(
-        [QEMU, "--version"], capture_output=True, text=True).stdout.splitlines()[0])
+    open(status, "w").write("ok %s [%s]\n" % (subprocess.run(
+        [QEMU, "--version"], capture_output=True, text=True).stdout.splitlines()[0], stamp))
     print("qemu fixtures: made in %.1f s" % (time.time() - t0))
     return 0
 

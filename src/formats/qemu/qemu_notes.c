@@ -171,7 +171,7 @@ int qemu_notes_to_model(struct vms_model *m, const uint8_t *notes, size_t len, u
 	uint32_t n_prs = 0, n_qemu = 0;
 	bool prs64 = false;
 	size_t pos = 0;
-	struct note n;
+	struct note n = {0};
 	int rc;
 	while ((rc = next_note(notes, len, &pos, &n, file_off, err)) > 0) {
 		if (note_is(&n, "CORE", NT_PRSTATUS)) {

@@ -8,7 +8,3 @@ list(APPEND VMS_LIB_SOURCES
 	src/formats/qemu/qemu_mig_cpu.c
 	src/formats/qemu/qemu_migration.c
 )
-# kdump pages are zlib streams (qemu-formats §7). The library target is created after this
-# file is included, so the dependency is added directory-wide.
-find_package(ZLIB REQUIRED)
-link_libraries(ZLIB::ZLIB)
