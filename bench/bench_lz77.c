@@ -2,7 +2,7 @@
  * (a) synthetic OS-like pages compressed by the test compressor to about 40 %;
  * (b) the Plain LZ77 pages of a real .bin (default: the raf-test_file.bin fixture), and whole
  *     RamBlocks of it. Prints GB/s of decoded output (10^9 bytes/s), single thread.
- * Usage: bench_lz77 [path/to/file.bin] [seconds per measurement] */
+ * Usage: bench_lz77 [path/to/file.bin] [seconds per measurement, default 2] */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -35,8 +35,16 @@ static double now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Decode every page of `ps` repeatedly for about `secs`; returns GB/s, or -1 on error. */
-static double run_pages(const struct page_set *ps, uint8_t *out, double secs)
+#define TRIALS 9
+
+static int cmp_double(const void *a, const void *b)
+{
+	const double x = *(const double *)a, y = *(const double *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* One trial: decode every page of `ps` repeatedly for about `secs`; GB/s, or -1 on error. */
+static double trial_pages(const struct page_set *ps, uint8_t *out, double secs)
 {
 	size_t bytes = 0, got;
 	const double t0 = now();
@@ -52,6 +60,18 @@ static double run_pages(const struct page_set *ps, uint8_t *out, double secs)
 		t = now() - t0;
 	} while (t < secs);
 	return (double)bytes / t / 1e9;
+}
+
+/* Best and median of TRIALS trials: the machine is shared, so the best trial is the one
+ * least disturbed by other processes. */
+static void run_pages(const char *what, const struct page_set *ps, uint8_t *out, double secs)
+{
+	double r[TRIALS];
+	for (int i = 0; i < TRIALS; i++)
+		r[i] = trial_pages(ps, out, secs / TRIALS);
+	qsort(r, TRIALS, sizeof(r[0]), cmp_double);
+	printf("  %s: best %.2f GB/s, median %.2f GB/s (%d trials)\n", what, r[TRIALS - 1],
+	       r[TRIALS / 2], TRIALS);
 }
 
 static int pread_fd(void *ctx, void *buf, size_t len, uint64_t off)
@@ -79,7 +99,9 @@ static void bench_synthetic(double secs, uint8_t *out)
 	}
 	printf("synthetic OS-like: %zu pages, compressed to %.1f %%\n", ps.count,
 	       100.0 * (double)ps.stored / ((double)ps.count * PAGE));
-	printf("  lz77 page decode: %.2f GB/s\n", run_pages(&ps, out, secs));
+	run_pages("lz77 page decode, 16 MiB working set", &ps, out, secs);
+	ps.count = 64; /* the same code on 64 pages that stay in L1/L2 */
+	run_pages("lz77 page decode, 64 pages in cache", &ps, out, secs);
 	free(mem);
 	free(z);
 	free(ps.src);
@@ -134,22 +156,29 @@ static void bench_real(const char *path, double secs, uint8_t *out)
 	printf("real file %s: %zu blocks, %zu LZ77 pages compressed to %.1f %%\n", path,
 	       idx->block_count, ps.count, 100.0 * (double)ps.stored / ((double)ps.count * PAGE));
 	if (ps.count)
-		printf("  lz77 page decode: %.2f GB/s\n", run_pages(&ps, out, secs));
+		run_pages("lz77 page decode", &ps, out, secs);
 
-	size_t bytes = 0;
-	const double t0 = now();
-	double t;
-	do {
-		for (size_t b = 0; b < idx->block_count; b++) {
-			if (hv_ramblock_decode(vals[b], idx->blocks[b].len, out, &err) != 0) {
-				printf("  block %zu: %s\n", b, err.msg);
-				exit(1);
+	double r[TRIALS];
+	for (int k = 0; k < TRIALS; k++) {
+		size_t bytes = 0;
+		const double t0 = now();
+		double t;
+		do {
+			for (size_t b = 0; b < idx->block_count; b++) {
+				if (hv_ramblock_decode(vals[b], idx->blocks[b].len, out, &err)) {
+					printf("  block %zu: %s\n", b, err.msg);
+					exit(1);
+				}
+				bytes += HV_RAMBLOCK_SIZE;
 			}
-			bytes += HV_RAMBLOCK_SIZE;
-		}
-		t = now() - t0;
-	} while (t < secs);
-	printf("  whole RamBlock decode (fills + pages): %.2f GB/s\n", (double)bytes / t / 1e9);
+			t = now() - t0;
+		} while (t < secs / TRIALS);
+		r[k] = (double)bytes / t / 1e9;
+	}
+	qsort(r, TRIALS, sizeof(r[0]), cmp_double);
+	printf("  whole RamBlock decode (fills + pages, 1 MiB output in cache): best %.2f GB/s, "
+	       "median %.2f GB/s\n",
+	       r[TRIALS - 1], r[TRIALS / 2]);
 	for (size_t b = 0; b < idx->block_count; b++)
 		free(vals[b]);
 	free(vals);
@@ -162,7 +191,7 @@ static void bench_real(const char *path, double secs, uint8_t *out)
 int main(int argc, char **argv)
 {
 	const char *path = argc > 1 ? argv[1] : VMS_FIXTURES_DIR "/hyperv/raf-test_file.bin";
-	const double secs = argc > 2 ? atof(argv[2]) : 1.0;
+	const double secs = argc > 2 ? atof(argv[2]) : 2.0;
 	uint8_t *out = malloc(HV_RAMBLOCK_SIZE);
 	if (!out)
 		return 1;

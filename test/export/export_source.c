@@ -10,7 +10,7 @@
 #include <render/render.h>
 
 #include "export/export_source.h"
-#include "formats/hyperv/hv_schema.h"
+#include "formats/hyperv/partition_state.h"
 #include "support/partition_state_builder.h"
 #include "support/test_support.h"
 #include "support/vmrs_builder.h"
@@ -38,24 +38,20 @@ uint8_t es_byte(uint64_t gpa)
 uint64_t es_reg(unsigned vp, enum vms_reg r)
 {
 	uint64_t v = mix(vp * 1000u + (unsigned)r);
-	switch (r) {
-	case VMS_REG_CR0:
+	if (r == VMS_REG_CR0)
 		return 0x80050033; /* PG|PE: paging on */
-	case VMS_REG_CR4:
+	if (r == VMS_REG_CR4)
 		return 0x6f8; /* PAE, no LA57 */
-	case VMS_REG_EFER:
+	if (r == VMS_REG_EFER)
 		return 0xd01; /* LME|LMA|NXE|SCE */
-	case VMS_REG_CR3:
+	if (r == VMS_REG_CR3)
 		return 0x1000;
-	case VMS_REG_CPL:
+	if (r == VMS_REG_CPL)
 		return 0;
-	case VMS_REG_CS_ATTR:
+	if (r == VMS_REG_CS_ATTR)
 		return 0x209b; /* 64-bit code, DPL 0 */
-	case VMS_REG_SS_ATTR:
+	if (r == VMS_REG_SS_ATTR)
 		return 0x0093;
-	default:
-		break;
-	}
 	if (r >= VMS_REG_ES && r <= VMS_REG_TR_ATTR) {
 		unsigned k = (unsigned)(r - VMS_REG_ES) % 4; /* selector, base, limit, attr */
 		return k == 0 ? v & 0xffff : k == 2 ? v & 0xffffffff : k == 3 ? v & 0xf0ff : v;
@@ -65,13 +61,14 @@ uint64_t es_reg(unsigned vp, enum vms_reg r)
 	return v;
 }
 
-static char *dup_path(const char *fmt, const char *a, const char *b)
+/* a + sep + b, malloc'd */
+static char *dup_path(const char *a, const char *sep, const char *b)
 {
-	size_t n = strlen(a) + strlen(b) + strlen(fmt) + 1;
+	size_t n = strlen(a) + strlen(sep) + strlen(b) + 1;
 	char *p = malloc(n);
 	if (!p)
 		abort();
-	snprintf(p, n, fmt, a, b);
+	snprintf(p, n, "%s%s%s", a, sep, b);
 	return p;
 }
 
@@ -80,7 +77,7 @@ char *es_temp_path(const char *name)
 	char tmpl[] = "/tmp/vms-export-XXXXXX";
 	if (!mkdtemp(tmpl))
 		abort();
-	return dup_path("%s/%s", tmpl, name);
+	return dup_path(tmpl, "/", name);
 }
 
 static void write_region(int fd, uint64_t gpa, uint64_t pages)
@@ -131,7 +128,7 @@ char *es_write_raw(const char *name, uint64_t hole)
 	write_region(fd, 0, ES_CHUNK0_PAGES);
 	write_region(fd, chunk1_gpa(hole), ES_CHUNK1_PAGES);
 	close(fd);
-	char *side = dup_path("%s%s", path, ".layout.json");
+	char *side = dup_path(path, "", ".layout.json");
 	FILE *f = fopen(side, "w");
 	if (!f)
 		abort();
@@ -271,7 +268,7 @@ int es_export(vms_handle *h, int f, const char *out, bool with_sidecar, uint32_t
 	close(fd);
 	if (with_sidecar) {
 		char *doc = vms_export_layout_json(h, p, NULL);
-		char *side = dup_path("%s%s", out, ".layout.json");
+		char *side = dup_path(out, "", ".layout.json");
 		cr_assert(doc);
 		FILE *s = fopen(side, "w");
 		cr_assert(s && fputs(doc, s) >= 0 && fclose(s) == 0);

@@ -4,6 +4,8 @@
  * virtual file map (vms_export_read / vms_export_seek) against the written file, and ELF
  * segment merging with its zero-filled ranges. */
 #include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

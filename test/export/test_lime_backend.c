@@ -63,7 +63,7 @@ Test(lime_backend, two_ranges)
 	uint64_t done;
 	cr_assert_eq(vms_read_gpa(h, 0x10000 + 3, b, 4, 0, &done, &err), 0, "%s", err.msg);
 	cr_assert_eq(b[0], 10);
-	cr_assert_eq(vms_read_gpa(h, 0x1ffe, b, 4, 0, &done, NULL), 0);
+	cr_assert_eq(vms_read_gpa(h, 0x1ffe, b, 2, 0, &done, NULL), 0);
 	cr_assert_eq(b[0], (uint8_t)(1 + 0x1ffe));
 	cr_assert_eq(vms_read_gpa(h, 0x3000, b, 1, 0, &done, NULL), -EFAULT);
 	vms_close(h);

@@ -9,4 +9,11 @@ if(TARGET vms_fs_core)
 	# each test mounts its own daemon on its own mountpoint, so --jobs 2 is safe
 	set_tests_properties(test_fs_mount PROPERTIES TIMEOUT 900
 		ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp")
+	vms_add_test(test_fs_formats fs/test_fs_formats.c fs/fs_test_mount.c)
+	target_compile_definitions(test_fs_formats PRIVATE
+		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>"
+		VMS_MAKE_DEMO="$<TARGET_FILE:vms_make_demo>")
+	add_dependencies(test_fs_formats vmsavedstatefs vms_make_demo)
+	set_tests_properties(test_fs_formats PROPERTIES
+		ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp")
 endif()
