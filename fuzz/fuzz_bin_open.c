@@ -1,7 +1,8 @@
 /* Fuzz opening a legacy .bin (hyperv-format.md §6.2) through the public API and reading
- * every block: chunk totals must match the raw size, reads stay inside it. */
+ * blocks: chunk totals match the raw size, GPA and raw reads agree. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <vmsavedstate/vmsavedstate.h>
 
@@ -32,13 +33,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		pages += c[i].pages;
 	if (n > 4 || pages * 4096 != raw)
 		abort(); /* one identity chunk covering the raw memory */
-	static uint8_t buf[8192];
-	uint64_t done;
-	/* the start and the end of every block, at most 64 blocks */
+	/* identity map (§6.3): a GPA read and a raw read of the same offset agree; the start
+	 * and the end of every block, at most 64 blocks */
+	static uint8_t by_gpa[32], by_raw[32];
+	uint64_t d1, d2;
 	for (uint64_t off = 0; off < raw && off < (64ull << 20); off += 1u << 20) {
-		(void)vms_read_raw(h, off, buf, 16, &done, &err);
-		if (vms_read_gpa(h, off + (1u << 20) - 8, buf, 16, 0, &done, &err) == 0 &&
-		    done > 16)
+		const uint64_t at = off + (off & (1u << 20) ? (1u << 20) - 16 : 0);
+		if (vms_read_gpa(h, at, by_gpa, 32, 0, &d1, &err) == 0 &&
+		    vms_read_raw(h, at, by_raw, 32, &d2, &err) == 0 &&
+		    (d1 != d2 || memcmp(by_gpa, by_raw, d1) != 0))
 			abort();
 	}
 	vms_close(h);

@@ -135,8 +135,8 @@ static int split_args(int argc, char **argv, struct export_args *x, char **rest,
 			while (m < 4 && strcmp(val, modes[m]) != 0)
 				m++;
 			if (m == 4)
-				return cli_usage_error("export",
-						       "--progress: expected auto, bar, json or none");
+				return cli_usage_error(
+					"export", "--progress: expected auto, bar, json or none");
 			x->progress = (enum progress_mode)m;
 		} else if (strcmp(s, "--sparse") == 0) {
 			x->sparse = true;

@@ -130,8 +130,7 @@ int vms_export_read(vms_handle *h, const struct vms_export_plan *p, uint64_t off
  *                   >= off inside one (vms_export_size() when none)
  * @return 0 with *next set; -ENXIO (off >= size, or want_data and only zeros follow)
  */
-int vms_export_seek(const struct vms_export_plan *p, uint64_t off, bool want_data,
-		    uint64_t *next);
+int vms_export_seek(const struct vms_export_plan *p, uint64_t off, bool want_data, uint64_t *next);
 
 /* ---- the streaming writer (export_write.c) ---- */
 
@@ -142,8 +141,8 @@ typedef int (*vms_export_progress_fn)(void *ctx, uint64_t done, uint64_t total);
 #define VMS_EXPORT_WRITE_SKIP_ZERO_PAGES (1u << 0)
 
 struct vms_export_write_opts {
-	uint32_t flags;			/**< VMS_EXPORT_WRITE_* */
-	size_t block_bytes;		/**< I/O block size (0: 4 MiB) */
+	uint32_t flags;			 /**< VMS_EXPORT_WRITE_* */
+	size_t block_bytes;		 /**< I/O block size (0: 4 MiB) */
 	vms_export_progress_fn progress; /**< may be NULL */
 	void *progress_ctx;
 };

@@ -164,7 +164,8 @@ static void shape(struct elf_shape *e, bool is_long, uint32_t nvp, size_t nseg, 
 		e->phdr_len = e->is64 ? PHDR64_LEN : PHDR32_LEN;
 		e->notes_off = e->ehdr_len + (uint64_t)e->phnum * e->phdr_len;
 		e->notes_len = export_notes_len(nvp, is_long);
-		e->mem_off = (e->notes_off + e->notes_len + EXPORT_PAGE - 1) & ~(uint64_t)(EXPORT_PAGE - 1);
+		e->mem_off = (e->notes_off + e->notes_len + EXPORT_PAGE - 1) &
+			     ~(uint64_t)(EXPORT_PAGE - 1);
 		if (e->is64 || (gpa_end <= FOUR_GIB && mem_len <= FOUR_GIB - e->mem_off))
 			return;
 	}
@@ -175,8 +176,10 @@ int export_plan_elf(vms_handle *h, struct vms_export_plan *p, const struct vms_e
 {
 	uint32_t budget = o->max_loads ? o->max_loads : VMS_EXPORT_ELF_MAX_LOADS;
 	if (budget > VMS_EXPORT_ELF_MAX_LOADS)
-		return export_fail(err, -EINVAL, "export: %u PT_LOADs exceed the %u that fit in %u "
-				   "bytes", budget, VMS_EXPORT_ELF_MAX_LOADS, ELF_PHDR_AREA);
+		return export_fail(err, -EINVAL,
+				   "export: %u PT_LOADs exceed the %u that fit in %u "
+				   "bytes",
+				   budget, VMS_EXPORT_ELF_MAX_LOADS, ELF_PHDR_AREA);
 	uint32_t first = 0, nvp = vms_vp_count(h);
 	if (o->flags & VMS_EXPORT_ONE_VP) {
 		first = o->vp;

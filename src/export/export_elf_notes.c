@@ -35,13 +35,13 @@
 #define R(x) VMS_REG_##x
 /* Linux user_regs_struct order (x86-64); -1 is orig_rax, always 0 */
 static const int prs64_regs[27] = {
-	R(R15), R(R14), R(R13), R(R12),	    R(RBP),	R(RBX), R(R11), R(R10), R(R9),
-	R(R8),	R(RAX), R(RCX), R(RDX),	    R(RSI),	R(RDI), -1,	R(RIP), R(CS),
-	R(RFLAGS), R(RSP), R(SS), R(FS_BASE), R(GS_BASE), R(DS), R(ES), R(FS), R(GS),
+	R(R15),	   R(R14), R(R13), R(R12),     R(RBP),	   R(RBX), R(R11), R(R10), R(R9),
+	R(R8),	   R(RAX), R(RCX), R(RDX),     R(RSI),	   R(RDI), -1,	   R(RIP), R(CS),
+	R(RFLAGS), R(RSP), R(SS),  R(FS_BASE), R(GS_BASE), R(DS),  R(ES),  R(FS),  R(GS),
 };
 /* i386 elf_gregset order; -1 is orig_eax */
 static const int prs32_regs[17] = {
-	R(RBX), R(RCX), R(RDX), R(RSI), R(RDI), R(RBP), R(RAX),	   R(DS),  R(ES),
+	R(RBX), R(RCX), R(RDX), R(RSI), R(RDI), R(RBP),	   R(RAX), R(DS), R(ES),
 	R(FS),	R(GS),	-1,	R(RIP), R(CS),	R(RFLAGS), R(RSP), R(SS),
 };
 /* QEMUCPUState GPRs: rax rbx rcx rdx rsi rdi rsp rbp r8-r15 rip rflags */
@@ -163,8 +163,7 @@ static uint8_t *write_qemu_state(vms_handle *h, uint32_t vp, uint8_t *d)
 	return q + QCS_LEN;
 }
 
-void export_notes_write(vms_handle *h, uint32_t first, uint32_t count, bool is_long,
-			uint8_t *dst)
+void export_notes_write(vms_handle *h, uint32_t first, uint32_t count, bool is_long, uint8_t *dst)
 {
 	for (uint32_t i = 0; i < count; i++)
 		dst = write_prstatus(h, first + i, is_long, dst);

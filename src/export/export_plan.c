@@ -52,7 +52,7 @@ int export_add(struct vms_export_plan *p, enum vms_export_kind kind, uint64_t le
 		return 0;
 	if (len > EXPORT_SIZE_MAX - p->size)
 		return export_fail(err, -EFBIG, "export: output would exceed %" PRIu64 " bytes",
-			    EXPORT_SIZE_MAX);
+				   EXPORT_SIZE_MAX);
 	if (kind == VMS_EXPORT_ZERO)
 		p->zero_bytes += len;
 	struct vms_export_extent *last = p->ext_count ? &p->ext[p->ext_count - 1] : NULL;
@@ -80,8 +80,7 @@ int export_add_gen(struct vms_export_plan *p, const void *bytes, size_t len, str
 	return rc;
 }
 
-int export_add_filler(struct vms_export_plan *p, uint64_t gpa, uint64_t len,
-		      struct vms_error *err)
+int export_add_filler(struct vms_export_plan *p, uint64_t gpa, uint64_t len, struct vms_error *err)
 {
 	if (grow((void **)&p->fill, &p->fill_cap, p->fill_count + 1, sizeof(*p->fill)))
 		return export_fail(err, -ENOMEM, "export: cannot grow the filler list");
@@ -101,7 +100,8 @@ int export_load_chunks(vms_handle *h, struct vms_export_chunk **out, size_t *cou
 		free(e);
 		return export_fail(err, -ENOMEM, "export: cannot allocate %zu chunks", n);
 	}
-	n = vms_chunk_list(h, c, n) < n ? vms_chunk_list(h, c, n) : n;
+	size_t got = vms_chunk_list(h, c, n);
+	n = got < n ? got : n; /* the list cannot change on an open handle; kept for safety */
 	for (size_t i = 0; i < n; i++) {
 		uint64_t len, end;
 		if (__builtin_mul_overflow(c[i].pages, page, &len) ||
@@ -109,11 +109,12 @@ int export_load_chunks(vms_handle *h, struct vms_export_chunk **out, size_t *cou
 		    page != EXPORT_PAGE || (i && c[i].gpa < e[i - 1].gpa + e[i - 1].pages * page)) {
 			free(c);
 			free(e);
-			return export_fail(err, -ENOTSUP,
-				    "export: chunk %zu (gpa %#" PRIx64 ", %" PRIu64
-				    " pages) is not a sorted, page-aligned range of 4096-byte "
-				    "pages",
-				    i, c[i].gpa, c[i].pages);
+			return export_fail(
+				err, -ENOTSUP,
+				"export: chunk %zu (gpa %#" PRIx64 ", %" PRIu64
+				" pages) is not a sorted, page-aligned range of 4096-byte "
+				"pages",
+				i, c[i].gpa, c[i].pages);
 		}
 		e[i] = (struct vms_export_chunk){
 			.gpa = c[i].gpa, .pages = c[i].pages, .flags = c[i].flags};
@@ -167,8 +168,8 @@ int vms_export_plan(vms_handle *h, enum vms_export_format f, const struct vms_ex
 		return export_fail(err, -EINVAL, "export: bad handle or format %d", (int)f);
 	o = o ? o : &defaults;
 	if ((o->flags & VMS_EXPORT_ONE_VP) && o->vp >= vms_vp_count(h))
-		return export_fail(err, -ERANGE, "export: VP %u out of range (the state has %u)", o->vp,
-			    vms_vp_count(h));
+		return export_fail(err, -ERANGE, "export: VP %u out of range (the state has %u)",
+				   o->vp, vms_vp_count(h));
 	struct vms_export_plan *p = calloc(1, sizeof(*p));
 	if (!p)
 		return export_fail(err, -ENOMEM, "export: cannot allocate the plan");
@@ -302,9 +303,9 @@ int vms_export_read(vms_handle *h, const struct vms_export_plan *p, uint64_t off
 			int rc = vms_read_gpa(h, e->src + in, dst + got, n, 0, &rd, err);
 			if (rc == 0 && rd < n)
 				rc = export_fail(err, -EIO,
-					  "export: guest memory ends at gpa %#" PRIx64
-					  " inside a chunk",
-					  e->src + in + rd);
+						 "export: guest memory ends at gpa %#" PRIx64
+						 " inside a chunk",
+						 e->src + in + rd);
 			if (rc) {
 				if (done)
 					*done = got + (size_t)rd;
@@ -318,8 +319,7 @@ int vms_export_read(vms_handle *h, const struct vms_export_plan *p, uint64_t off
 	return 0;
 }
 
-int vms_export_seek(const struct vms_export_plan *p, uint64_t off, bool want_data,
-		    uint64_t *next)
+int vms_export_seek(const struct vms_export_plan *p, uint64_t off, bool want_data, uint64_t *next)
 {
 	if (!p || off >= p->size)
 		return -ENXIO;

@@ -26,7 +26,8 @@ static int write_all(int fd, const uint8_t *b, size_t len, uint64_t off, struct 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			return export_fail(err, -EIO, "export: write of %zu bytes at output offset %#" PRIx64
+			return export_fail(err, -EIO,
+					   "export: write of %zu bytes at output offset %#" PRIx64
 					   " failed: %s",
 					   len, off, n < 0 ? strerror(errno) : "no progress");
 		b += n;
@@ -76,7 +77,8 @@ int vms_export_write_fd(vms_handle *h, const struct vms_export_plan *p, int fd,
 	bool skip_zero = o->flags & VMS_EXPORT_WRITE_SKIP_ZERO_PAGES;
 	uint8_t *buf = malloc(block);
 	if (!buf)
-		return export_fail(err, -ENOMEM, "export: cannot allocate a %zu-byte buffer", block);
+		return export_fail(err, -ENOMEM, "export: cannot allocate a %zu-byte buffer",
+				   block);
 	int rc = 0;
 	uint64_t done = 0;
 	for (size_t i = 0; i < p->ext_count && !rc; i++) {
@@ -94,13 +96,14 @@ int vms_export_write_fd(vms_handle *h, const struct vms_export_plan *p, int fd,
 			in += n;
 			done += n;
 			if (!rc && o->progress && o->progress(o->progress_ctx, done, p->size))
-				rc = export_fail(err, -ECANCELED, "export: cancelled at offset %#" PRIx64,
-						 done);
+				rc = export_fail(err, -ECANCELED,
+						 "export: cancelled at offset %#" PRIx64, done);
 		}
 	}
 	free(buf);
 	if (!rc && ftruncate(fd, (off_t)p->size) != 0)
-		rc = export_fail(err, -EIO, "export: cannot extend the output to %" PRIu64 " bytes: %s",
+		rc = export_fail(err, -EIO,
+				 "export: cannot extend the output to %" PRIu64 " bytes: %s",
 				 p->size, strerror(errno));
 	if (!rc && o->progress)
 		(void)o->progress(o->progress_ctx, p->size, p->size); /* the final 100 % */

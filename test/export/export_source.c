@@ -119,6 +119,28 @@ static void sidecar(FILE *f, uint64_t hole)
 	fprintf(f, "]}\n");
 }
 
+/* 4-level tables at 0x1000-0x4fff (x86-64: bit 0 present, bit 1 writable, bits 12-51 the
+ * frame): ES_GVA -> ES_GVA_GPA0, ES_GVA + 4096 -> the first page of chunk 1. */
+static void write_tables(int fd, uint64_t hole)
+{
+	const uint64_t e[][2] = {
+		{0x1000, 0x2003},		/* PML4[0] -> PDPT */
+		{0x2000, 0x3003},		/* PDPT[0] -> PD */
+		{0x3000 + 8 * 2, 0x4003},	/* PD[2]: GVA 0x400000 */
+		{0x4000, ES_GVA_GPA0 | 3},	/* PT[0] */
+		{0x4008, chunk1_gpa(hole) | 3}, /* PT[1] */
+	};
+	uint8_t zero[4 * PAGE] = {0}, le[8];
+	if (pwrite(fd, zero, sizeof(zero), 0x1000) != (ssize_t)sizeof(zero))
+		abort();
+	for (size_t i = 0; i < sizeof(e) / sizeof(e[0]); i++) {
+		for (int k = 0; k < 8; k++)
+			le[k] = (uint8_t)(e[i][1] >> (8 * k));
+		if (pwrite(fd, le, 8, (off_t)e[i][0]) != 8)
+			abort();
+	}
+}
+
 char *es_write_raw(const char *name, uint64_t hole)
 {
 	char *path = es_temp_path(name);
@@ -127,6 +149,7 @@ char *es_write_raw(const char *name, uint64_t hole)
 		abort();
 	write_region(fd, 0, ES_CHUNK0_PAGES);
 	write_region(fd, chunk1_gpa(hole), ES_CHUNK1_PAGES);
+	write_tables(fd, hole);
 	close(fd);
 	char *side = dup_path(path, "", ".layout.json");
 	FILE *f = fopen(side, "w");

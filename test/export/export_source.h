@@ -14,6 +14,9 @@
 #define ES_CHUNK1_PAGES 24u
 #define ES_ZERO_PAGE 5u /* page of chunk 1 that is all zeros */
 #define ES_VPS 2u
+/* CR3 = 0x1000 maps GVA ES_GVA to GPA ES_GVA_GPA0 and ES_GVA + 4096 to chunk 1's first page */
+#define ES_GVA 0x400000ull
+#define ES_GVA_GPA0 0x6000ull
 
 /** Byte of guest memory at `gpa` in the raw source (never 0 outside ES_ZERO_PAGE). */
 uint8_t es_byte(uint64_t gpa);
@@ -48,5 +51,10 @@ unsigned es_expect_same_registers(vms_handle *a, vms_handle *b, bool elf);
  *  without the rename dance. Returns 0 or the export code. */
 int es_export(vms_handle *h, int f, const char *out, bool sidecar, uint32_t max_loads,
 	      uint32_t write_flags);
+
+/** Export `src_path` (an x86-64 state) as an ELF core, run gdb in batch mode on it and
+ *  assert that every thread's GPRs, RIP, EFLAGS, selectors and FS/GS bases equal the
+ *  source VP's. Skips when gdb is absent. */
+void es_expect_gdb_matches(const char *src_path);
 
 #endif

@@ -24,8 +24,7 @@ static char *out_path(const char *name)
 	return es_temp_path(name);
 }
 
-static void roundtrip(vms_handle *src, enum vms_export_format f, const char *name,
-		      bool registers)
+static void roundtrip(vms_handle *src, enum vms_export_format f, const char *name, bool registers)
 {
 	char *out = out_path(name);
 	cr_assert_eq(es_export(src, f, out, true, 0, 0), 0);
@@ -109,8 +108,8 @@ Test(export_roundtrip, virtual_read_matches_file)
 		uint64_t offs[] = {0, 1, 31, 32, 4095, 4096, 65530, len - 10000, len - 1};
 		for (size_t i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 			size_t done = 0;
-			cr_assert_eq(vms_export_read(src, p, offs[i], buf, sizeof(buf), &done, NULL),
-				     0);
+			cr_assert_eq(
+				vms_export_read(src, p, offs[i], buf, sizeof(buf), &done, NULL), 0);
 			size_t want = len - offs[i] < sizeof(buf) ? len - offs[i] : sizeof(buf);
 			cr_assert_eq(done, want, "format %d off %llu", f,
 				     (unsigned long long)offs[i]);
@@ -198,9 +197,9 @@ Test(export_roundtrip, raw_output_is_sparse)
 		     (unsigned long long)allocated(out));
 	/* --sparse also leaves the all-zero page inside chunk 1 unallocated */
 	char *out2 = out_path("sparser.raw");
-	cr_assert_eq(es_export(src, VMS_EXPORT_RAW, out2, false, 0,
-			       VMS_EXPORT_WRITE_SKIP_ZERO_PAGES),
-		     0);
+	cr_assert_eq(
+		es_export(src, VMS_EXPORT_RAW, out2, false, 0, VMS_EXPORT_WRITE_SKIP_ZERO_PAGES),
+		0);
 	cr_assert_eq(vms_test_file_digest(out), vms_test_file_digest(out2));
 	cr_assert_eq(allocated(out2) + 4096, allocated(out));
 	/* ELF: the merged gap across the hole is sparse too */
@@ -239,7 +238,8 @@ Test(export_roundtrip, elf_merges_chunks_past_budget)
 	es_expect_same_memory(src, back);
 	uint8_t z[HOLE_SMALL], zero[HOLE_SMALL] = {0};
 	uint64_t done;
-	cr_assert_eq(vms_read_gpa(back, ES_CHUNK0_PAGES * 4096ull, z, sizeof(z), 0, &done, NULL), 0);
+	cr_assert_eq(vms_read_gpa(back, ES_CHUNK0_PAGES * 4096ull, z, sizeof(z), 0, &done, NULL),
+		     0);
 	cr_assert(memcmp(z, zero, sizeof(z)) == 0, "filler reads as zeros");
 	vms_close(back);
 	vms_close(src);

@@ -97,7 +97,7 @@ int hv_bin_build_memory(const uint8_t *mem, size_t block_count,
 {
 	struct hv_tokbuf *vals = calloc(block_count ? block_count : 1, sizeof(*vals));
 	struct hv_bin_entry_spec *specs = calloc(block_count ? block_count : 1, sizeof(*specs));
-	char (*names)[32] = calloc(block_count ? block_count : 1, sizeof(*names));
+	char(*names)[32] = calloc(block_count ? block_count : 1, sizeof(*names));
 	if (!vals || !specs || !names)
 		abort();
 	int rc = 0;
@@ -114,8 +114,8 @@ int hv_bin_build_memory(const uint8_t *mem, size_t block_count,
 		specs[i].len = (uint32_t)vals[i].len;
 	}
 	if (rc == 0)
-		rc = hv_bin_build(specs, block_count, block_count > 1024 ? (uint32_t)block_count : 0,
-				  out, NULL);
+		rc = hv_bin_build(specs, block_count,
+				  block_count > 1024 ? (uint32_t)block_count : 0, out, NULL);
 	for (size_t i = 0; i < block_count; i++)
 		hv_tokbuf_free(&vals[i]);
 	free(vals);

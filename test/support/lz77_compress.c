@@ -131,8 +131,7 @@ int hv_lz77_compress(const uint8_t *src, size_t src_len, uint8_t *dst, size_t ds
 	while (i < src_len) {
 		size_t best_len = 0, best_dist = 0;
 		if (!opts->literals_only && src_len - i >= MIN_MATCH && max_match >= MIN_MATCH) {
-			const size_t limit =
-				src_len - i < max_match ? src_len - i : max_match;
+			const size_t limit = src_len - i < max_match ? src_len - i : max_match;
 			const uint32_t h = hash3(src + i);
 			size_t cand[2] = {table[h] ? table[h] - 1 : SIZE_MAX, i ? i - 1 : SIZE_MAX};
 			for (int c = 0; c < 2; c++) {

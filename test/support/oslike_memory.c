@@ -18,10 +18,10 @@ uint64_t hv_test_rand(uint64_t *state)
 }
 
 static const char *const words[] = {
-	"the ",      "System32\\", "kernel ",  "driver ",   "Windows ", "error ",  "0x",
-	"memory ",   "registry ",  "service ", "process ",  "thread ",  "file ",   "\\Device\\",
-	"HarddiskVolume", "NTFS ", "handle ",  "object ",   "event ",   "{",       "}",
-	"config ",   "value ",     "string ",  ".dll",      ".sys",     "user ",   "Microsoft ",
+	"the ",		  "System32\\", "kernel ",  "driver ",	"Windows ", "error ", "0x",
+	"memory ",	  "registry ",	"service ", "process ", "thread ",  "file ",  "\\Device\\",
+	"HarddiskVolume", "NTFS ",	"handle ",  "object ",	"event ",   "{",      "}",
+	"config ",	  "value ",	"string ",  ".dll",	".sys",	    "user ",  "Microsoft ",
 };
 
 static void text_page(uint8_t *p, uint64_t *rs, int wide)

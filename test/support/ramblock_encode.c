@@ -119,7 +119,8 @@ int hv_ramblock_encode(const uint8_t *block, const struct hv_ramblock_enc_opts *
 		const bool is_fill = hv_page_is_fill(page, &pat);
 		size_t zlen = 0;
 
-		if (want == HV_PAGE_FILL_RUN || (want == HV_PAGE_AUTO && is_fill && opts->merge_fills)) {
+		if (want == HV_PAGE_FILL_RUN ||
+		    (want == HV_PAGE_AUTO && is_fill && opts->merge_fills)) {
 			if (!is_fill)
 				return -EINVAL;
 			size_t n = 1;

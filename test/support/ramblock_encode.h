@@ -34,11 +34,11 @@ void hv_tok_page(struct hv_tokbuf *b, const void *data, uint32_t stored);
 enum hv_page_enc {
 	HV_PAGE_AUTO = 0,      /**< fill if the page is one repeated u64, else LZ77 if smaller,
 				    else raw */
-	HV_PAGE_FILL,          /**< 0xFFFFFFFE (page must be a repeated u64) */
+	HV_PAGE_FILL,	       /**< 0xFFFFFFFE (page must be a repeated u64) */
 	HV_PAGE_FILL_RUN,      /**< 0xFFFFFFFD covering this page and the following pages that
 				    are also FILL_RUN with the same pattern */
-	HV_PAGE_RAW,           /**< tag 0x1000 */
-	HV_PAGE_LZ77,          /**< tag = compressed size (must come out below 4096) */
+	HV_PAGE_RAW,	       /**< tag 0x1000 */
+	HV_PAGE_LZ77,	       /**< tag = compressed size (must come out below 4096) */
 	HV_PAGE_EXPLICIT_RAW,  /**< 0xFFFFFFFC with U = S = 4096 */
 	HV_PAGE_EXPLICIT_LZ77, /**< 0xFFFFFFFC with U = 4096, S = compressed size (!= 4096) */
 };

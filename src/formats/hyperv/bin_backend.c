@@ -21,6 +21,8 @@
 /* Bid below hyperv-vmrs (80), which takes a .bin given together with its .vsv. */
 #define BIN_BID 70
 #define BIN_BID_WEAK 30
+/* A .vsv is a HyperVStorage container (§2.1, §6.3). */
+#define VSV_SIGNATURE 0x01282014u
 
 struct bin_ctx {
 	const struct vms_io *io;
@@ -115,7 +117,8 @@ static int bin_read_block(void *p, uint64_t index, uint8_t *dst, struct vms_erro
 	return rc;
 }
 
-/* The .bin among the sources; others (a .vsv we do not read) are reported, not used. */
+/* The .bin among the sources. A HyperVStorage .vsv partner makes hyperv-vmrs win the probe,
+ * so a partner seen here is not one: §6.3 says to refuse it naming its signature. */
 static int pick_source(struct vms_model *m, const struct vms_io **out, struct vms_error *err)
 {
 	*out = NULL;
@@ -124,13 +127,18 @@ static int pick_source(struct vms_model *m, const struct vms_io **out, struct vm
 		const int rc = vms_io_read(&m->ios[i], 0, sig, sizeof(sig), "signature", err);
 		if (rc < 0)
 			return rc;
-		if (vms_le32(sig) == HV_BIN_SIGNATURE && !*out)
-			*out = &m->ios[i];
-		else
-			vms_model_warn(m, "%s: signature %#010" PRIx32 " is not a .bin; not used "
-				       "(registers need a HyperVStorage .vsv, §6.3)",
-				       m->ios[i].name ? m->ios[i].name : "source",
-				       vms_le32(sig));
+		const char *name = m->ios[i].name ? m->ios[i].name : "source";
+		if (vms_le32(sig) != HV_BIN_SIGNATURE)
+			return vms_fail(err, -ENOTSUP,
+					"%s: signature %#010" PRIx32 " is not a HyperVStorage "
+					".vsv (%#010x), the only partner a .bin takes (§6.3)",
+					name, vms_le32(sig), VSV_SIGNATURE);
+		if (*out)
+			return vms_fail(err, -EINVAL,
+					"%s and %s are both .bin files; a .bin pairs with its "
+					".vsv",
+					(*out)->name ? (*out)->name : "source", name);
+		*out = &m->ios[i];
 	}
 	if (!*out)
 		return vms_fail(err, -EPROTONOSUPPORT, "hyperv-bin: no source has the .bin "

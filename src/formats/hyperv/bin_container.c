@@ -40,8 +40,8 @@ int hv_bin_parse_header(const uint8_t *buf, size_t len, struct hv_bin_header *hd
 	return 0;
 }
 
-static int read_at(const struct vms_io *io, uint64_t off, void *buf, size_t len,
-		   const char *what, struct vms_error *err)
+static int read_at(const struct vms_io *io, uint64_t off, void *buf, size_t len, const char *what,
+		   struct vms_error *err)
 {
 	if (vms_range_outside(off, len, io->size))
 		return vms_fail(err, -EBADMSG,
@@ -90,8 +90,8 @@ static int cmp_block(const void *a, const void *b)
 }
 
 /* Decodes one used index entry into `blk` (or counts it as another key). */
-static int parse_entry(struct hv_bin_index *idx, const uint8_t *e, uint32_t slot,
-		       const char *names, uint64_t file_size, struct vms_error *err)
+static int parse_entry(struct hv_bin_index *idx, const uint8_t *e, uint32_t slot, const char *names,
+		       uint64_t file_size, struct vms_error *err)
 {
 	const uint64_t entry_off = idx->hdr.index_off + (uint64_t)slot * HV_BIN_ENTRY_LEN;
 	const uint32_t name_off = vms_le32(e + HV_BIN_ENTRY_NAME_OFF);
@@ -158,11 +158,12 @@ static int check_numbering(struct hv_bin_index *idx, bool zero_missing, struct v
 					": duplicate RamBlock/%" PRIu64 "/",
 					b[-1].slot, b->slot, b->number);
 		if (!zero_missing && b->number != i)
-			return vms_fail(err, -EBADMSG,
-					".bin index: RamBlock/%zu/ missing (next is RamBlock/%" PRIu64
-					"/ in entry %" PRIu32 "); VMS_OPEN_ZERO_MISSING reads gaps "
-					"as zeros",
-					i, b->number, b->slot);
+			return vms_fail(
+				err, -EBADMSG,
+				".bin index: RamBlock/%zu/ missing (next is RamBlock/%" PRIu64
+				"/ in entry %" PRIu32 "); VMS_OPEN_ZERO_MISSING reads gaps "
+				"as zeros",
+				i, b->number, b->slot);
 	}
 	idx->block_span = idx->block_count ? idx->blocks[idx->block_count - 1].number + 1 : 0;
 	return 0;
@@ -200,9 +201,8 @@ int hv_bin_open(const struct vms_io *io, const struct vms_open_opts *opts,
 	if (h->names_used > h->names_cap ||
 	    vms_range_outside(h->names_off, h->names_used, io->size)) {
 		rc = vms_fail(err, -EBADMSG,
-			      ".bin header: name table at %#" PRIx64 " uses %" PRIu32
-			      " of %" PRIu32 " bytes: beyond its capacity or the file (%" PRIu64
-			      " bytes)",
+			      ".bin header: name table at %#" PRIx64 " uses %" PRIu32 " of %" PRIu32
+			      " bytes: beyond its capacity or the file (%" PRIu64 " bytes)",
 			      h->names_off, h->names_used, h->names_cap, io->size);
 		goto fail;
 	}
@@ -236,7 +236,8 @@ int hv_bin_open(const struct vms_io *io, const struct vms_open_opts *opts,
 			goto fail;
 	}
 	if (idx->block_count == 0) {
-		rc = vms_fail(err, -ENODATA, ".bin index at %#" PRIx64 ": no RamBlock/N/ entries "
+		rc = vms_fail(err, -ENODATA,
+			      ".bin index at %#" PRIx64 ": no RamBlock/N/ entries "
 			      "among %" PRIu32 " used slots",
 			      h->index_off, idx->used_slots);
 		goto fail;
@@ -255,8 +256,7 @@ fail:
 	return rc;
 }
 
-int hv_bin_block(const struct hv_bin_index *idx, uint64_t number, uint64_t *file_off,
-		 uint32_t *len)
+int hv_bin_block(const struct hv_bin_index *idx, uint64_t number, uint64_t *file_off, uint32_t *len)
 {
 	if (number >= idx->block_span)
 		return -ERANGE;

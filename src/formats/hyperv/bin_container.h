@@ -12,22 +12,22 @@
 /* File header, §6.2 [V: raf-test_file.bin] */
 #define HV_BIN_SIGNATURE 0x02182003u /* bytes 03 20 18 02 */
 #define HV_BIN_HEADER_LEN 40u
-#define HV_BIN_OFF_VERSION 4u    /* 0x500 in the sample: configuration version 5.0 [G] */
-#define HV_BIN_OFF_UNKNOWN8 8u   /* 1 in the sample: format version? [G] */
-#define HV_BIN_OFF_INDEX_CAP 12u /* index capacity in entries [V] */
-#define HV_BIN_OFF_INDEX 16u     /* u64 file offset of the index [V] */
-#define HV_BIN_OFF_NAMES 24u     /* u64 file offset of the name table [V] */
-#define HV_BIN_OFF_NAMES_CAP 32u /* name table capacity in bytes [V] */
+#define HV_BIN_OFF_VERSION 4u	  /* 0x500 in the sample: configuration version 5.0 [G] */
+#define HV_BIN_OFF_UNKNOWN8 8u	  /* 1 in the sample: format version? [G] */
+#define HV_BIN_OFF_INDEX_CAP 12u  /* index capacity in entries [V] */
+#define HV_BIN_OFF_INDEX 16u	  /* u64 file offset of the index [V] */
+#define HV_BIN_OFF_NAMES 24u	  /* u64 file offset of the name table [V] */
+#define HV_BIN_OFF_NAMES_CAP 32u  /* name table capacity in bytes [V] */
 #define HV_BIN_OFF_NAMES_USED 36u /* name table bytes used [V] */
 /* Index entry, §6.2 */
 #define HV_BIN_ENTRY_LEN 24u
-#define HV_BIN_ENTRY_NAME_OFF 0u  /* u32 into the name table */
-#define HV_BIN_ENTRY_NAME_LEN 4u  /* u16 including the NUL */
-#define HV_BIN_ENTRY_TYPE 6u      /* u8, 1 in every sample entry [G: type?] */
-#define HV_BIN_ENTRY_FLAGS 7u     /* u8, 1 in every sample entry [G: valid?] */
-#define HV_BIN_ENTRY_ALLOC 8u     /* u32 data size rounded up to 0x1000 [V] */
-#define HV_BIN_ENTRY_SIZE 12u     /* u32 data size */
-#define HV_BIN_ENTRY_DATA 16u     /* u64 data file offset [V: 4 KiB aligned] */
+#define HV_BIN_ENTRY_NAME_OFF 0u /* u32 into the name table */
+#define HV_BIN_ENTRY_NAME_LEN 4u /* u16 including the NUL */
+#define HV_BIN_ENTRY_TYPE 6u	 /* u8, 1 in every sample entry [G: type?] */
+#define HV_BIN_ENTRY_FLAGS 7u	 /* u8, 1 in every sample entry [G: valid?] */
+#define HV_BIN_ENTRY_ALLOC 8u	 /* u32 data size rounded up to 0x1000 [V] */
+#define HV_BIN_ENTRY_SIZE 12u	 /* u32 data size */
+#define HV_BIN_ENTRY_DATA 16u	 /* u64 data file offset [V: 4 KiB aligned] */
 
 /** Header fields as stored. */
 struct hv_bin_header {
@@ -44,19 +44,19 @@ struct hv_bin_header {
 struct hv_bin_block {
 	uint64_t number;   /**< N of `RamBlock/N/` */
 	uint64_t file_off; /**< where the stored value starts */
-	uint32_t len;      /**< stored value size in bytes */
-	uint32_t slot;     /**< index entry it came from */
+	uint32_t len;	   /**< stored value size in bytes */
+	uint32_t slot;	   /**< index entry it came from */
 };
 
 /** The parsed container; blocks sorted by number. Owned; free with hv_bin_free(). */
 struct hv_bin_index {
 	struct hv_bin_header hdr;
 	struct hv_bin_block *blocks;
-	size_t block_count;      /**< entries in `blocks` */
-	uint64_t block_span;     /**< highest block number + 1 (0 when no blocks) */
-	uint32_t used_slots;     /**< non-zero index entries */
-	uint32_t other_keys;     /**< entries whose name is not RamBlock/N/ (ignored) */
-	char first_other[64];    /**< name of the first such entry, for a warning */
+	size_t block_count;	  /**< entries in `blocks` */
+	uint64_t block_span;	  /**< highest block number + 1 (0 when no blocks) */
+	uint32_t used_slots;	  /**< non-zero index entries */
+	uint32_t other_keys;	  /**< entries whose name is not RamBlock/N/ (ignored) */
+	char first_other[64];	  /**< name of the first such entry, for a warning */
 	uint32_t odd_entry_bytes; /**< entries whose +6/+7 bytes are not 1, 1 */
 };
 

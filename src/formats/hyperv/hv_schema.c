@@ -69,11 +69,13 @@ static int read_int_key(const struct hvs_container *c, const char *path, bool *f
 int hv_schema_detect(const struct hvs_container *c, bool prefer_old, struct vms_model *m,
 		     struct hv_schema *s, struct vms_error *err)
 {
+	/* The root-level "VmVersion" is a guess for the old scheme, which drops the
+	 * "savedstate/" prefix from its partition_state path (§3.1) [G]. */
 	static const char *const keys[] = {"savedstate/VmVersion",
-					   "configuration/properties/version"};
+					   "configuration/properties/version", "VmVersion"};
 	memset(s, 0, sizeof(*s));
 	uint64_t v = 0;
-	for (size_t i = 0; i < 2 && !s->version_key; i++) {
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]) && !s->version_key; i++) {
 		bool found;
 		int rc = read_int_key(c, keys[i], &found, &v, err);
 		if (rc < 0)
@@ -101,7 +103,13 @@ int hv_schema_detect(const struct hvs_container *c, bool prefer_old, struct vms_
 	return 0;
 }
 
-/* Old-scheme names such as "RamBlock/12/": a literal root-level name, else nested nodes. */
+/* Old-scheme names such as "RamBlock/12/" (§3.1: how their slashes map onto HyperVStorage
+ * nodes is unknown) [G]. Tried in order:
+ *  1. one root-level key whose name is the whole string, slashes included (the .bin stores
+ *     its names this way, §6.2);
+ *  2. nested keys: node "RamBlock", value key "12" (the trailing slash dropped);
+ *  3. nested keys ending in an empty name: node "RamBlock", node "12", value key "".
+ * Candidate 2 can be a node (the parent of 3): then only its ""-named child is taken. */
 static uint32_t lookup_old(const struct hvs_container *c, const char *name)
 {
 	uint32_t k = hvs_child(c, HVS_NO_KEY, name, NULL);
@@ -112,7 +120,10 @@ static uint32_t lookup_old(const struct hvs_container *c, const char *name)
 	size_t n = strlen(path);
 	if (n && path[n - 1] == '/')
 		path[n - 1] = 0;
-	return hvs_lookup(c, path);
+	k = hvs_lookup(c, path);
+	if (k != HVS_NO_KEY && hvs_key_at(c, k)->type == VMS_KEY_NODE)
+		return hvs_child(c, k, "", NULL);
+	return k;
 }
 
 uint32_t hv_schema_partition_state(const struct hvs_container *c, const struct hv_schema *s)
@@ -148,12 +159,13 @@ uint32_t hv_schema_ram_block(const struct hvs_container *c, const struct hv_sche
 	return s->old_scheme ? lookup_old(c, name) : hvs_lookup(c, name);
 }
 
-static int read_rmb(const struct hvs_container *c, uint32_t key, uint64_t i, struct hv_rmb *r,
-		    struct vms_error *err)
+static int read_rmb(const struct hvs_container *c, const struct hv_schema *s, uint32_t key,
+		    uint64_t i, struct hv_rmb *r, struct vms_error *err)
 {
 	const struct hvs_key *k = hvs_key_at(c, key);
 	char what[64];
-	snprintf(what, sizeof(what), "RamMemoryBlock%" PRIu64, i);
+	snprintf(what, sizeof(what),
+		 s->old_scheme ? "RamMemoryBlock/%" PRIu64 "/" : "RamMemoryBlock%" PRIu64, i);
 	if (k->type != VMS_KEY_ARRAY && k->type != VMS_KEY_FILE)
 		return vms_fail(err, -EBADMSG,
 				"%s: key at file offset %#" PRIx64 " is not an array", what,
@@ -183,7 +195,7 @@ int hv_schema_map_memory(const struct hvs_container *c, const struct hv_schema *
 		if (key == HVS_NO_KEY)
 			break;
 		struct hv_rmb r;
-		int rc = read_rmb(c, key, i, &r, err);
+		int rc = read_rmb(c, s, key, i, &r, err);
 		if (rc < 0)
 			return rc;
 		if (r.pages == 0) {

@@ -63,8 +63,8 @@ struct hv_schema {
 };
 
 /**
- * Read /savedstate/VmVersion (fallback /configuration/properties/version, §3.2) and choose the
- * key scheme. `prefer_old` picks the old scheme when no version key exists (a .vsv).
+ * Read /savedstate/VmVersion (fallbacks /configuration/properties/version, §3.2, then a
+ * root-level /VmVersion [G: old scheme]) and choose the key scheme. `prefer_old` picks the old scheme when no version key exists (a .vsv).
  * Adds "hyperv.vm_version" and "hyperv.key_scheme" properties to m.
  * @return 0; -ENOTSUP (version <= 1.0); -EBADMSG (duplicate or non-integer version key).
  */
@@ -73,7 +73,8 @@ int hv_schema_detect(const struct hvs_container *c, bool prefer_old, struct vms_
 
 /** Key of partition_state, RamMemoryBlock<i> or RamBlock<i> in the detected scheme, or
  *  HVS_NO_KEY. Old-scheme names contain slashes whose mapping onto nodes is unknown (§3.1):
- *  both a literal root-level name and nested nodes are tried [G]. */
+ *  a literal root-level name, then nested nodes (with or without an empty last name) are
+ *  tried [G]. */
 uint32_t hv_schema_partition_state(const struct hvs_container *c, const struct hv_schema *s);
 uint32_t hv_schema_ram_meta(const struct hvs_container *c, const struct hv_schema *s, uint64_t i);
 uint32_t hv_schema_ram_block(const struct hvs_container *c, const struct hv_schema *s, uint64_t i);

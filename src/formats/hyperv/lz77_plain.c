@@ -2,9 +2,11 @@
  *
  * Flags are kept left-aligned in a 64-bit word with a sentinel 1-bit just below the last
  * valid flag, so a run of literals is one count-leading-zeros and one copy, and "flags
- * exhausted" is the word equal to the bare sentinel. Copies go wide (16/32 bytes, may
- * overshoot) while dst has slack, and byte by byte in the last bytes, so every write stays
- * inside dst_cap. */
+ * exhausted" is the word equal to the bare sentinel. Copies go wide (32-byte literal runs,
+ * 8-byte match pieces, both may overshoot their item) while dst has slack, and byte by byte
+ * in the last bytes, so every write stays inside dst_cap. A fast loop runs while the input
+ * cannot end inside an item; the careful loop checks every read and finishes the stream.
+ * Measurements: bench/README.md, "Plain LZ77 / RamBlock decoding". */
 #include <errno.h>
 #include <stdbool.h>
 #include <string.h>
@@ -16,7 +18,10 @@
 #define FLAGS_EMPTY (1ull << 63)
 /* Wide-copy slack: a fast copy may write this many bytes past the end of its item. */
 #define COPY_SLACK 32u
+/* Literal runs are at most 32 bytes (one flag word) and are copied as one 32-byte piece. */
 #define LIT_FAST 32u
+/* Fast-loop input margin: flag word 4 + literals 32 + match header 2 + length fields 8. */
+#define FAST_IN 48u
 /* [MS-XCA] §2.4.4: a 16- or 32-bit match length holds the length minus 3; values below
  * 15 + 7 would have fitted in the shorter forms and are invalid. */
 #define LEN_WIDE_MIN 22u
@@ -79,6 +84,59 @@ static inline void copy_match_fast(uint8_t *op, size_t dist, size_t len)
 	}
 }
 
+/* Near the end of dst: copy all but the last COPY_SLACK bytes wide (their overshoot stays
+ * inside dst), the rest byte by byte, overlap allowed (§4.4 step 6). Needs len <= room. A
+ * long zero run often ends exactly at the page end. */
+static inline void copy_match_tail(uint8_t *op, size_t dist, size_t len)
+{
+	if (len > COPY_SLACK) {
+		copy_match_fast(op, dist, len - COPY_SLACK);
+		op += len - COPY_SLACK;
+		len = COPY_SLACK;
+	}
+	for (size_t k = 0; k < len; k++, op++)
+		*op = op[-(ptrdiff_t)dist];
+}
+
+/* Extends the 3-bit length `len` of the match header just read (§4.4 steps 3-4) when at
+ * least 8 input bytes follow *ip, so every length field is readable. Written to compile
+ * branch-free: whether a match is long and whether a nibble is pending vary unpredictably.
+ * Returns false for a 16/32-bit length below 22. */
+static inline bool extend_len_fast(const uint8_t *src, const uint8_t **ipp, size_t *have_half,
+				   size_t *half_pos, size_t *lenp)
+{
+	const uint8_t *ip = *ipp;
+	size_t len = *lenp;
+	const size_t is_long = len == 7;
+	const size_t long_mask = (size_t)0 - is_long;
+	const size_t ipos = (size_t)(ip - src);
+	const size_t nib_pos = *have_half ? *half_pos : ipos;
+	const size_t nib = (size_t)(src[nib_pos] >> (*have_half << 2)) & 15;
+	const size_t take = is_long & (*have_half ^ 1);
+	*half_pos += (ipos - *half_pos) & ((size_t)0 - take);
+	*have_half ^= is_long; /* a long match opens or closes a shared byte */
+	ip += take;
+	len += nib & long_mask;
+	if (__builtin_expect((nib & long_mask) == 15, 0)) {
+		size_t extra = *ip++;
+		if (extra == 255) {
+			extra = vms_le16(ip);
+			ip += 2;
+			if (extra == 0) {
+				extra = vms_le32(ip);
+				ip += 4;
+			}
+			if (extra < LEN_WIDE_MIN)
+				return false;
+			extra -= LEN_WIDE_MIN;
+		}
+		len += extra;
+	}
+	*ipp = ip;
+	*lenp = len + 3;
+	return true;
+}
+
 int hv_lz77_decompress_ex(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
 			  size_t *out_len, struct hv_lz77_fault *fault)
 {
@@ -96,6 +154,48 @@ int hv_lz77_decompress_ex(const uint8_t *src, size_t src_len, uint8_t *dst, size
 	uint64_t flags = FLAGS_EMPTY;
 	const uint8_t *item = ip;
 	const char *what;
+
+	/* Fast loop: while FAST_IN input and LIT_FAST output bytes remain, no flag word,
+	 * literal copy or length field can pass an end (4 + 32 + 2 + 8 <= FAST_IN), so each
+	 * item only needs the checks its values call for. The careful loop below finishes. */
+	while ((size_t)(src_end - ip) >= FAST_IN && (size_t)(dst_end - op) >= LIT_FAST) {
+		if (flags == FLAGS_EMPTY) {
+			flags = (uint64_t)vms_le32(ip) << 32 | 1ull << 31;
+			ip += 4;
+		}
+		const unsigned lits = (unsigned)__builtin_clzll(flags);
+		memcpy(op, ip, LIT_FAST);
+		ip += lits;
+		op += lits;
+		flags <<= lits;
+		if (flags == FLAGS_EMPTY)
+			continue;
+		flags <<= 1;
+		item = ip;
+		const unsigned m = vms_le16(ip);
+		ip += 2;
+		const size_t dist = (m >> 3) + 1;
+		size_t len = m & 7;
+		if (!extend_len_fast(src, &ip, &have_half, &half_pos, &len)) {
+			what = "16/32-bit match length below 22";
+			goto fail;
+		}
+		if (dist > (size_t)(op - dst)) {
+			what = "back-reference before output start";
+			goto fail;
+		}
+		const size_t room = (size_t)(dst_end - op);
+		if (len + COPY_SLACK <= room) { /* len < 2^33: no overflow */
+			copy_match_fast(op, dist, len);
+		} else {
+			if (len > room) {
+				what = "match past end of output";
+				goto fail;
+			}
+			copy_match_tail(op, dist, len);
+		}
+		op += len;
+	}
 
 	for (;;) {
 		if (flags == FLAGS_EMPTY) {
@@ -145,35 +245,9 @@ int hv_lz77_decompress_ex(const uint8_t *src, size_t src_len, uint8_t *dst, size
 		const size_t dist = (m >> 3) + 1;
 		size_t len = m & 7;
 		if ((size_t)(src_end - ip) >= 8) {
-			/* Fast zone: every length field that can follow (nibble, byte, u16,
-			 * u32) is readable. Written to compile branch-free: whether a match is
-			 * long and whether a nibble is pending vary unpredictably. */
-			const size_t is_long = len == 7;
-			const size_t long_mask = (size_t)0 - is_long;
-			const size_t ipos = (size_t)(ip - src);
-			const size_t nib_pos = have_half ? half_pos : ipos;
-			const size_t nib = (size_t)(src[nib_pos] >> (have_half << 2)) & 15;
-			const size_t take = is_long & (have_half ^ 1);
-			half_pos += (ipos - half_pos) & ((size_t)0 - take);
-			have_half ^= is_long; /* a long match opens or closes a shared byte */
-			ip += take;
-			len += nib & long_mask;
-			if (__builtin_expect((nib & long_mask) == 15, 0)) {
-				size_t extra = *ip++;
-				if (extra == 255) {
-					extra = vms_le16(ip);
-					ip += 2;
-					if (extra == 0) {
-						extra = vms_le32(ip);
-						ip += 4;
-					}
-					if (extra < LEN_WIDE_MIN) {
-						what = "16/32-bit match length below 22";
-						goto fail;
-					}
-					extra -= LEN_WIDE_MIN;
-				}
-				len += extra;
+			if (!extend_len_fast(src, &ip, &have_half, &half_pos, &len)) {
+				what = "16/32-bit match length below 22";
+				goto fail;
 			}
 		} else if (len == 7) {
 			if (!have_half) {
@@ -216,9 +290,10 @@ int hv_lz77_decompress_ex(const uint8_t *src, size_t src_len, uint8_t *dst, size
 				}
 				len += 15;
 			}
-			len += 7;
+			len += 10; /* 7, plus the minimum match of 3 */
+		} else {
+			len += 3;
 		}
-		len += 3;
 
 		if (dist > (size_t)(op - dst)) {
 			what = "back-reference before output start";
@@ -229,21 +304,11 @@ int hv_lz77_decompress_ex(const uint8_t *src, size_t src_len, uint8_t *dst, size
 			what = "match past end of output";
 			goto fail;
 		}
-		if (room - len >= COPY_SLACK) {
+		if (room - len >= COPY_SLACK)
 			copy_match_fast(op, dist, len);
-			op += len;
-		} else {
-			/* Near the end of dst: copy all but the last COPY_SLACK bytes wide (its
-			 * overshoot stays inside dst), the rest byte by byte, overlap allowed
-			 * (§4.4 step 6). A long zero run often ends exactly at the page end. */
-			if (len > COPY_SLACK) {
-				copy_match_fast(op, dist, len - COPY_SLACK);
-				op += len - COPY_SLACK;
-				len = COPY_SLACK;
-			}
-			for (size_t k = 0; k < len; k++, op++)
-				*op = op[-(ptrdiff_t)dist];
-		}
+		else
+			copy_match_tail(op, dist, len);
+		op += len;
 	}
 
 	*out_len = (size_t)(op - dst);

@@ -9,8 +9,8 @@
 /** Where and why a decompression failed, for messages (all fields static or offsets). */
 struct hv_lz77_fault {
 	const char *what; /**< the failed check, e.g. "back-reference before output start" */
-	size_t src_pos;   /**< input offset of the item that failed */
-	size_t dst_pos;   /**< output bytes produced before it */
+	size_t src_pos;	  /**< input offset of the item that failed */
+	size_t dst_pos;	  /**< output bytes produced before it */
 };
 
 /**

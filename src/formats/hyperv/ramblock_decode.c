@@ -128,10 +128,11 @@ int hv_ramblock_decode_ex(const uint8_t *src, size_t src_len, uint8_t *dst, uint
 						"size fields (needs 12 bytes, %zu left)",
 						tag, tok_off, src_len - tok_off);
 			if (u > room)
-				return vms_fail(err, -EBADMSG,
-						"RamBlock token %#" PRIx32 " at +%#zx: uncompressed "
-						"size %" PRIu32 " overruns the block (%zu bytes left)",
-						tag, tok_off, u, room);
+				return vms_fail(
+					err, -EBADMSG,
+					"RamBlock token %#" PRIx32 " at +%#zx: uncompressed "
+					"size %" PRIu32 " overruns the block (%zu bytes left)",
+					tag, tok_off, u, room);
 			out_len = u;
 			stored = s;
 			kind = HV_TOK_EXPLICIT;
@@ -159,8 +160,8 @@ int hv_ramblock_decode_ex(const uint8_t *src, size_t src_len, uint8_t *dst, uint
 		if (stored == out_len) {
 			memcpy(dst + produced, data, stored);
 		} else {
-			const int rc = lz77_into(data, stored, dst + produced, out_len, tag,
-						 tok_off, err);
+			const int rc =
+				lz77_into(data, stored, dst + produced, out_len, tag, tok_off, err);
 			if (rc != 0)
 				return rc;
 		}

@@ -13,15 +13,15 @@
 #define HV_RAMBLOCK_PAGE 4096u
 
 /* Token tags, §4.2. Tags 1..0x1000 are page tokens whose tag is the stored size. */
-#define HV_TOKEN_END 0xFFFFFFFFu      /* end of block */
-#define HV_TOKEN_FILL_PAGE 0xFFFFFFFEu /* u64 pattern: one page */
+#define HV_TOKEN_END 0xFFFFFFFFu	/* end of block */
+#define HV_TOKEN_FILL_PAGE 0xFFFFFFFEu	/* u64 pattern: one page */
 #define HV_TOKEN_FILL_PAGES 0xFFFFFFFDu /* u64 pattern, u32 count: n pages */
-#define HV_TOKEN_EXPLICIT 0xFFFFFFFCu  /* u32 U, u32 S, S bytes: U bytes of output */
-#define HV_TOKEN_PAGE_MAX 0x1000u      /* tags 1..0x1000: one page of S = tag bytes */
+#define HV_TOKEN_EXPLICIT 0xFFFFFFFCu	/* u32 U, u32 S, S bytes: U bytes of output */
+#define HV_TOKEN_PAGE_MAX 0x1000u	/* tags 1..0x1000: one page of S = tag bytes */
 
 /** Token kinds, for statistics. */
 enum hv_token_kind {
-	HV_TOK_END,        /**< 0xFFFFFFFF */
+	HV_TOK_END,	   /**< 0xFFFFFFFF */
 	HV_TOK_FILL_PAGE,  /**< 0xFFFFFFFE */
 	HV_TOK_FILL_PAGES, /**< 0xFFFFFFFD */
 	HV_TOK_EXPLICIT,   /**< 0xFFFFFFFC */
@@ -33,8 +33,8 @@ enum hv_token_kind {
 /** Counters accumulated (+=) by hv_ramblock_decode_ex, so one struct can sum many blocks. */
 struct hv_ramblock_stats {
 	uint64_t tokens[HV_TOK_KIND_COUNT];
-	uint64_t fill_pages;     /**< pages produced by 0xFFFFFFFD tokens */
-	uint64_t raw_blocks;     /**< values of exactly 1 MiB, copied verbatim (no tokens) */
+	uint64_t fill_pages;	 /**< pages produced by 0xFFFFFFFD tokens */
+	uint64_t raw_blocks;	 /**< values of exactly 1 MiB, copied verbatim (no tokens) */
 	uint64_t trailing_bytes; /**< bytes left after the end token (0 in every real block) */
 };
 

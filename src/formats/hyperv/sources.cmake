@@ -6,6 +6,9 @@ list(APPEND VMS_LIB_SOURCES
 	src/formats/hyperv/bin_container.c
 	src/formats/hyperv/bin_backend.c
 )
+# The LZ77 inner loop gains ~6-8 % from -O3 over the default -O2 (bench/README.md).
+set_source_files_properties(src/formats/hyperv/lz77_plain.c PROPERTIES
+	COMPILE_OPTIONS "$<$<NOT:$<CONFIG:Debug>>:-O3>")
 # --- container (HyperVStorage, replay log) ---
 list(APPEND VMS_LIB_SOURCES
 	src/formats/hyperv/hvs_header.c

@@ -58,14 +58,15 @@ static int read_stored_block(const struct vmrs_ctx *x, uint64_t index, uint8_t *
 		if (index >= x->block_count || x->block_keys[index] == HVS_NO_KEY)
 			return -ENOENT;
 		const struct hvs_key *k = hvs_key_at(x->c, x->block_keys[index]);
-		if (k->data_len > HV_RAMBLOCK_MAX_STORED)
-			return vms_fail(err, -EBADMSG,
-					"value of %" PRIu64 " bytes at file offset "
-					"%#" PRIx64 " is too large for a RamBlock",
-					k->data_len, k->data_file_off);
 		off = k->data_file_off;
-		n = (uint32_t)k->data_len;
+		n = k->data_len > HV_RAMBLOCK_MAX_STORED ? UINT32_MAX : (uint32_t)k->data_len;
 	}
+	/* The file decides n: cap it before allocating, for the .bin's u32 sizes too. */
+	if (n > HV_RAMBLOCK_MAX_STORED)
+		return vms_fail(err, -EBADMSG,
+				"stored value at file offset %#" PRIx64
+				" is larger than the %u-byte cap of a RamBlock",
+				off, HV_RAMBLOCK_MAX_STORED);
 	*file_off = off;
 	*len = n;
 	*buf = malloc(n ? n : 1);
@@ -150,14 +151,19 @@ static int check_blocks(struct vmrs_ctx *x, struct vms_model *m, struct vms_erro
 					x->block_keys[b] = key;
 				continue;
 			}
-			char name[64];
+			char name[64], where[96] = "";
 			hv_schema_ram_block_name(&x->s, b, name, sizeof(name));
+			if (x->bin)
+				snprintf(where, sizeof(where),
+					 " from the .bin (it holds %" PRIu64
+					 " RamBlocks; the .vsv describes more memory)",
+					 x->bin->block_span);
 			if (!x->zero_missing)
 				return vms_fail(
 					err, -EBADMSG,
-					"%s is missing but the range at GPA %#" PRIx64
+					"%s is missing%s but the range at GPA %#" PRIx64
 					" needs it (VMS_OPEN_ZERO_MISSING reads it as zeros)",
-					name, ch->gpa);
+					name, where, ch->gpa);
 			if (missing++ == 0)
 				vms_model_warn(m, "hyperv: %s missing, read as zeros", name);
 		}
@@ -187,6 +193,11 @@ static int map_memory(struct vmrs_ctx *x, struct vms_model *m, uint64_t *ranges,
 	} else if (*ranges == 0) {
 		return 0;
 	}
+	if (x->bin)
+		vms_model_add_prop(m, "hyperv.gpa_map",
+				   *ranges ? "RamMemoryBlock metadata of the .vsv"
+					   : "identity (assumed: the .vsv has no RamMemoryBlock "
+					     "metadata)");
 	/* The raw view ends after the last needed block, or after the last contiguous stored
 	 * block if more exist (raf-test_file.bin: both 252, §3.4; §9 q6 is open). */
 	uint64_t count = block_end, bytes;
@@ -250,16 +261,22 @@ static int pick_sources(struct vms_model *m, const struct vms_io **hvs, const st
 		int rc = vms_io_read(&m->ios[i], 0, sig, sizeof(sig), "signature", err);
 		if (rc < 0)
 			return rc;
-		uint32_t v = vms_le32(sig);
-		if (v == HVS_SIGNATURE && !*hvs)
-			*hvs = &m->ios[i];
-		else if (v == HV_BIN_SIGNATURE && !*bin)
-			*bin = &m->ios[i];
-		else
+		const uint32_t v = vms_le32(sig);
+		const char *name = m->ios[i].name ? m->ios[i].name : "source";
+		const struct vms_io **slot = v == HVS_SIGNATURE	     ? hvs
+					     : v == HV_BIN_SIGNATURE ? bin
+								     : NULL;
+		if (!slot)
 			return vms_fail(err, -ENOTSUP,
 					"%s: signature %#010" PRIx32 " is neither a "
-					"HyperVStorage container nor a .bin (§6.3)",
-					m->ios[i].name ? m->ios[i].name : "source", v);
+					"HyperVStorage container (%#010x) nor a .bin (§6.3)",
+					name, v, HVS_SIGNATURE);
+		if (*slot)
+			return vms_fail(err, -EINVAL,
+					"%s and %s are both %s; expected a .bin and its .vsv",
+					(*slot)->name ? (*slot)->name : "source", name,
+					slot == hvs ? "HyperVStorage containers" : ".bin files");
+		*slot = &m->ios[i];
 	}
 	if (!*hvs)
 		return vms_fail(err, -ENOTSUP,
@@ -293,6 +310,13 @@ static int vmrs_open_ctx(struct vmrs_ctx *x, struct vms_model *m, struct vms_err
 		if (rc < 0)
 			return vms_fail_prefix(err, rc, ".bin");
 		snprintf(m->format_name, sizeof(m->format_name), "hyperv-bin+vsv");
+		vms_model_add_propf(m, "hyperv.bin.header_version", "%#x", x->bin->hdr.version);
+		/* §6.2: the .bin's header word +4 is probably the configuration version [G] */
+		if (x->s.vm_version && x->bin->hdr.version != x->s.vm_version)
+			vms_model_warn(m,
+				       "hyperv: the .bin's header version %#x differs from the "
+				       ".vsv's configuration version %#x: not a pair?",
+				       x->bin->hdr.version, x->s.vm_version);
 	}
 	uint64_t ranges;
 	rc = map_memory(x, m, &ranges, err);
@@ -303,7 +327,7 @@ static int vmrs_open_ctx(struct vmrs_ctx *x, struct vms_model *m, struct vms_err
 		return vms_fail(
 			err, -ENODATA,
 			NO_SAVED_MEMORY " (no %s and %s: the VM was "
-					"not saved; VMS_OPEN_METADATA_ONLY opens its key tree)",
+					"not saved; a metadata-only open still reads its key tree)",
 			x->s.old_scheme ? "RamMemoryBlock/0/" : "savedstate/RamMemoryBlock0",
 			ps == HVS_NO_KEY ? "no partition_state" : "a partition_state");
 	if (ps == HVS_NO_KEY) {

@@ -44,8 +44,7 @@ static int lime_probe(const uint8_t *head, size_t len)
 /* Decode the header at file offset `off` into a piece; checks the range against the file
  * and the previous piece. */
 static int parse_header(const uint8_t *h, uint64_t off, uint64_t file_size,
-			const struct lime_piece *prev, struct lime_piece *pc,
-			struct vms_error *err)
+			const struct lime_piece *prev, struct lime_piece *pc, struct vms_error *err)
 {
 	uint32_t magic = vms_le32(h), version = vms_le32(h + 4);
 	uint64_t s = vms_le64(h + 8), e = vms_le64(h + 16);
@@ -69,7 +68,8 @@ static int parse_header(const uint8_t *h, uint64_t off, uint64_t file_size,
 	uint64_t end_page = (e | PAGE_MASK);
 	pc->gpa = s & ~PAGE_MASK;
 	VMS_RETURN_IF(end_page == UINT64_MAX, err, -EBADMSG,
-		      "lime: range at file offset %#" PRIx64 " reaches the top of the address space",
+		      "lime: range at file offset %#" PRIx64
+		      " reaches the top of the address space",
 		      off);
 	pc->mem_len = end_page + 1 - pc->gpa;
 	/* ascending and non-overlapping (Volatility 3's rule, §10), also after widening */
@@ -112,7 +112,7 @@ static int lime_scan(struct vms_model *m, struct lime_ctx *c, struct vms_error *
 		rc = vms_model_add_chunk(m, pc->gpa, pc->mem_len / VMS_PAGE_SIZE, raw, 0, err);
 		if (rc)
 			return rc;
-		raw += pc->mem_len; /* disjoint GPA ranges: no overflow */
+		raw += pc->mem_len;		   /* disjoint GPA ranges: no overflow */
 		off = pc->file_off + pc->data_len; /* strict progress: at least 33 bytes */
 		c->count++;
 	}
@@ -174,8 +174,7 @@ static int piece_read(const struct lime_ctx *c, const struct lime_piece *p, uint
 	return 0;
 }
 
-static int lime_read_raw(void *ctx, uint64_t raw_off, void *buf, size_t len,
-			 struct vms_error *err)
+static int lime_read_raw(void *ctx, uint64_t raw_off, void *buf, size_t len, struct vms_error *err)
 {
 	const struct lime_ctx *c = ctx;
 	uint8_t *dst = buf;

@@ -182,8 +182,8 @@ Test(bin, rejects_bad_entries)
 
 Test(bin, rejects_bad_block_numbers)
 {
-	static const char *const bad[] = {"RamBlock/01/", "RamBlock/x/", "RamBlock//",
-					  "RamBlock/4294967296/", "RamBlock/1", "RamBlock/-1/"};
+	static const char *const bad[] = {"RamBlock/01/",	  "RamBlock/x/", "RamBlock//",
+					  "RamBlock/4294967296/", "RamBlock/1",	 "RamBlock/-1/"};
 	for (size_t k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
 		const char *names[] = {"RamBlock/0/", bad[k]};
 		struct fixture fx;

@@ -180,7 +180,7 @@ Test(lz77, empty_stream_is_one_all_ones_word)
  * input exhausted. Decodes to "abc" x 100. */
 Test(lz77, decodes_hand_assembled_u16_length)
 {
-	static const uint8_t z[] = {0xFF, 0xFF, 0xFF, 0x1F, 'a',  'b',  'c',
+	static const uint8_t z[] = {0xFF, 0xFF, 0xFF, 0x1F, 'a',  'b', 'c',
 				    0x17, 0x00, 0x0F, 0xFF, 0x26, 0x01};
 	uint8_t out[300];
 	size_t got;
@@ -194,9 +194,9 @@ Test(lz77, decodes_hand_assembled_u16_length)
 Test(lz77, shares_length_nibble_between_two_matches)
 {
 	/* flags: 1 literal, match, match, then end (1s) = 0b0 1 1 1... */
-	static const uint8_t z[] = {0xFF, 0xFF, 0xFF, 0x7F, 'x',
-				    0x07, 0x00, /* dist 1, len field 7 */
-				    0x52,       /* nibbles: first 2, second 5 */
+	static const uint8_t z[] = {0xFF, 0xFF, 0xFF, 0x7F,
+				    'x',  0x07, 0x00, /* dist 1, len field 7 */
+				    0x52,	      /* nibbles: first 2, second 5 */
 				    0x07, 0x00};
 	uint8_t out[64];
 	size_t got;
@@ -229,35 +229,48 @@ Test(lz77, rejects_malformations)
 	/* a literal flag with the input exhausted */
 	expect_bad((const uint8_t *)"\x00\x00\x00\x00", 4, 16, "literal past end of input");
 	/* literal past the output capacity */
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x3F" "ab", 6, 1, "literal past end of output");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x3F"
+				    "ab",
+		   6, 1, "literal past end of output");
 	/* back-reference before the start: first item is a match with distance 6 */
 	expect_bad((const uint8_t *)"\xFF\xFF\xFF\xFF\x28\x00", 6, 16,
 		   "back-reference before output start");
 	/* one literal, then distance 2 > 1 byte produced */
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x08\x00", 7, 16,
-		   "back-reference before output start");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x08\x00",
+		   7, 16, "back-reference before output start");
 	/* truncated match header (1 byte) */
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x08", 6, 16, "truncated match header");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x08",
+		   6, 16, "truncated match header");
 	/* length fields cut short */
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x07\x00", 7, 64,
-		   "truncated length nibble");
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x07\x00\x0F", 8, 64,
-		   "truncated length byte");
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x07\x00\x0F\xFF\x01", 10, 64,
-		   "truncated 16-bit length");
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x07\x00\x0F\xFF\x00\x00\x01", 12,
-		   64, "truncated 32-bit length");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x07\x00",
+		   7, 64, "truncated length nibble");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x07\x00\x0F",
+		   8, 64, "truncated length byte");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x07\x00\x0F\xFF\x01",
+		   10, 64, "truncated 16-bit length");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x07\x00\x0F\xFF\x00\x00\x01",
+		   12, 64, "truncated 32-bit length");
 	/* wide lengths below 22 */
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x07\x00\x0F\xFF\x15\x00", 11, 4096,
-		   "below 22");
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x07\x00\x0F\xFF\x00\x00\x15\x00\x00\x00",
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x07\x00\x0F\xFF\x15\x00",
+		   11, 4096, "below 22");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x07\x00\x0F\xFF\x00\x00\x15\x00\x00\x00",
 		   15, 4096, "below 22");
 	/* a 32-bit length of almost 4 GiB must not run: match past the output */
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x07\x00\x0F\xFF\x00\x00\xFF\xFF\xFF\xFF",
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x07\x00\x0F\xFF\x00\x00\xFF\xFF\xFF\xFF",
 		   15, 4096, "match past end of output");
 	/* an otherwise valid run that is one byte too long for dst */
-	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F" "a\x00\x00", 7, 3,
-		   "match past end of output");
+	expect_bad((const uint8_t *)"\xFF\xFF\xFF\x7F"
+				    "a\x00\x00",
+		   7, 3, "match past end of output");
 }
 
 Test(lz77, rejects_stream_without_terminating_word)

@@ -367,9 +367,9 @@ Test(ramblock_real, raf_test_file_decodes_with_exact_token_counts)
 		cr_assert(v);
 		cr_assert_eq(pread_fd(&fd, v, len, off), 0);
 		/* strict: every real block is consumed exactly (§4.6) */
-		cr_assert_eq(hv_ramblock_decode_ex(v, len, mem + n * MIB, HV_RAMBLOCK_STRICT, &st,
-						   &err),
-			     0, "block %llu: %s", (unsigned long long)n, err.msg);
+		cr_assert_eq(
+			hv_ramblock_decode_ex(v, len, mem + n * MIB, HV_RAMBLOCK_STRICT, &st, &err),
+			0, "block %llu: %s", (unsigned long long)n, err.msg);
 		free(v);
 	}
 	cr_assert_eq(st.tokens[HV_TOK_FILL_PAGE], 64321);
@@ -386,7 +386,10 @@ Test(ramblock_real, raf_test_file_decodes_with_exact_token_counts)
 	cr_assert_eq(vms_le32(mem + 0xC0FFE), 75826887u);
 	cr_assert_eq(vms_le32(mem + 0xC0FFE + 4), 1235222542u);
 	cr_assert_eq(vms_le32(mem + 0xC0FFE + 8), 3439375364u);
-	cr_assert(memcmp(mem + 0xFFFF0, "\xEA\x5B\xE0\x00\xF0" "11/12/18", 13) == 0);
+	cr_assert(memcmp(mem + 0xFFFF0,
+			 "\xEA\x5B\xE0\x00\xF0"
+			 "11/12/18",
+			 13) == 0);
 	cr_assert(memcmp(mem + 0xC0088, "(C) COPYRIGHT IBM 1994", 22) == 0);
 	free(mem);
 	hv_bin_free(idx);
