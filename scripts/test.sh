@@ -31,4 +31,4 @@ scripts/fuzz.sh "${VMS_FUZZ_SECONDS:-15}"
 
 echo "== format check (clang-format --dry-run --Werror)"
 scripts/format.sh --check
-echo "format check: 1 passed, 0 failed"
+echo "format: 1 passed, 0 failed"

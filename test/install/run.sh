@@ -18,4 +18,4 @@ cc -std=c11 -Wall -Werror "$here/consumer/consumer.c" -o "$stage/consumer_pc" \
 LD_LIBRARY_PATH="$stage/usr/lib:$stage/usr/lib/x86_64-linux-gnu" "$stage/consumer_pc"
 test -f "$stage/usr/include/vmsavedstate/vmsavedstate.h"
 test ! -e "$stage/usr/include/vmsavedstate/backend.h"
-echo "install test: 2 passed, 0 failed"
+echo "install: 2 passed, 0 failed"
