@@ -216,11 +216,12 @@ static int write_text_temp(const char *final, const char *text, char **tmp)
 	return rc;
 }
 
-static int fail_at(struct vms_error *err, int code, const char *file, const char *what)
+/* Fill err with "FILE: what[: strerror(errnum)]" and return code; errnum 0 adds nothing. */
+static int fail_at(struct vms_error *err, int code, const char *file, const char *what, int errnum)
 {
 	err->code = code;
-	snprintf(err->msg, sizeof(err->msg), "%s: %s%s%s", file, what, errno ? ": " : "",
-		 errno ? strerror(errno) : "");
+	snprintf(err->msg, sizeof(err->msg), "%s: %s%s%s", file, what, errnum ? ": " : "",
+		 errnum ? strerror(errnum) : "");
 	return code;
 }
 
@@ -242,7 +243,7 @@ static int write_outputs(struct export_job *j, struct progress *pg, struct vms_e
 {
 	int fd = make_temp(j->a->out, &j->data_tmp);
 	if (fd < 0)
-		return fail_at(err, -EIO, j->a->out, "cannot create a temporary file");
+		return fail_at(err, -EIO, j->a->out, "cannot create a temporary file", errno);
 	struct vms_export_write_opts wo = {
 		.flags = j->x->sparse ? VMS_EXPORT_WRITE_SKIP_ZERO_PAGES : 0,
 		.progress = on_progress,
@@ -250,9 +251,9 @@ static int write_outputs(struct export_job *j, struct progress *pg, struct vms_e
 	};
 	int rc = vms_export_write_fd(j->h, j->plan, fd, &wo, err);
 	if (!rc && fsync(fd) != 0)
-		rc = fail_at(err, -EIO, j->a->out, "fsync failed");
+		rc = fail_at(err, -EIO, j->a->out, "fsync failed", errno);
 	if (close(fd) != 0 && !rc)
-		rc = fail_at(err, -EIO, j->a->out, "close failed");
+		rc = fail_at(err, -EIO, j->a->out, "close failed", errno);
 	if (rc)
 		return rc;
 	if (!j->x->no_sidecar) {
@@ -264,7 +265,7 @@ static int write_outputs(struct export_job *j, struct progress *pg, struct vms_e
 		};
 		char *doc = vms_export_layout_json(j->h, j->plan, &ro);
 		if (!doc)
-			return fail_at(err, -ENOMEM, j->a->out, "cannot render the sidecar");
+			return fail_at(err, -ENOMEM, j->a->out, "cannot render the sidecar", 0);
 		size_t n = strlen(j->a->out) + sizeof(".layout.json");
 		j->side_final = malloc(n);
 		if (j->side_final)
@@ -272,16 +273,16 @@ static int write_outputs(struct export_job *j, struct progress *pg, struct vms_e
 		rc = j->side_final ? write_text_temp(j->side_final, doc, &j->side_tmp) : -ENOMEM;
 		free(doc);
 		if (rc)
-			return fail_at(err, rc, j->a->out, "cannot write the sidecar");
+			return fail_at(err, rc, j->a->out, "cannot write the sidecar", -rc);
 	}
 	if (stop_signal)
-		return fail_at(err, -ECANCELED, j->a->out, "interrupted");
+		return fail_at(err, -ECANCELED, j->a->out, "interrupted", 0);
 	if (rename(j->data_tmp, j->a->out) != 0)
-		return fail_at(err, -EIO, j->a->out, "cannot rename the temporary file");
+		return fail_at(err, -EIO, j->a->out, "cannot rename the temporary file", errno);
 	free(j->data_tmp);
 	j->data_tmp = NULL;
 	if (j->side_tmp && rename(j->side_tmp, j->side_final) != 0)
-		return fail_at(err, -EIO, j->side_final, "cannot rename the temporary file");
+		return fail_at(err, -EIO, j->side_final, "cannot rename the temporary file", errno);
 	free(j->side_tmp);
 	j->side_tmp = NULL;
 	sync_dir_of(j->a->out);

@@ -107,14 +107,14 @@ int export_load_chunks(vms_handle *h, struct vms_export_chunk **out, size_t *cou
 		if (__builtin_mul_overflow(c[i].pages, page, &len) ||
 		    __builtin_add_overflow(c[i].gpa, len, &end) || c[i].gpa % EXPORT_PAGE ||
 		    page != EXPORT_PAGE || (i && c[i].gpa < e[i - 1].gpa + e[i - 1].pages * page)) {
+			int rc = export_fail(err, -ENOTSUP,
+					     "export: chunk %zu (gpa %#" PRIx64 ", %" PRIu64
+					     " pages) is not a sorted, page-aligned range of "
+					     "4096-byte pages",
+					     i, c[i].gpa, c[i].pages);
 			free(c);
 			free(e);
-			return export_fail(
-				err, -ENOTSUP,
-				"export: chunk %zu (gpa %#" PRIx64 ", %" PRIu64
-				" pages) is not a sorted, page-aligned range of 4096-byte "
-				"pages",
-				i, c[i].gpa, c[i].pages);
+			return rc;
 		}
 		e[i] = (struct vms_export_chunk){
 			.gpa = c[i].gpa, .pages = c[i].pages, .flags = c[i].flags};

@@ -29,7 +29,10 @@ enum vms_fs_kind {
 	VMS_FS_PHYSMEM, /* file offset == GPA */
 	VMS_FS_RAW,	/* file offset == raw saved-memory offset */
 	VMS_FS_VMEM,	/* file offset == folded GVA of one VP (vms_fs_vmem_to_gva) */
+	VMS_FS_EXPORT,	/* core.elf / memory.lime: an export's virtual file map (fs_export.c) */
 };
+
+struct vms_export_plan;
 
 /** One entry of the static tree; ino = index + 1, so index 0 is FUSE_ROOT_ID. */
 struct vms_fs_node {
@@ -46,6 +49,7 @@ struct vms_fs_node {
 	unsigned va_bits;      /* VMS_FS_VMEM: size == 2^va_bits */
 	bool fold;	       /* VMS_FS_VMEM: upper canonical half folded down (§4.3) */
 	bool direct_io;	       /* reads may end short: bypass the page cache (§4.4) */
+	struct vms_export_plan *plan; /* VMS_FS_EXPORT: owned */
 };
 
 /** Daemon options, from `-o` (fuse-and-cli.md §3.3). */
@@ -115,6 +119,19 @@ int64_t vms_fs_memory_read(struct vms_fs *fs, const struct vms_fs_node *n, uint6
 /** SEEK_DATA / SEEK_HOLE on any file node. @return 0 with *out set, or -ENXIO, -EINVAL. */
 int vms_fs_seek(struct vms_fs *fs, const struct vms_fs_node *n, uint64_t off, int whence,
 		uint64_t *out);
+
+/* ---- fs_export.c: core.elf and memory.lime ---- */
+
+#define VMS_FS_EXPORT_COUNT 2
+/** Name and plan of export file `i` (< VMS_FS_EXPORT_COUNT). @return 0, -ENOTSUP (the file
+ *  does not apply to this guest: skip it), -ENOMEM */
+int vms_fs_export_plan(struct vms_fs *fs, size_t i, const char **name,
+		       struct vms_export_plan **plan);
+/** Read an export file: bytes read (< len only at EOF) or a negative library code. */
+int64_t vms_fs_export_read(struct vms_fs *fs, const struct vms_fs_node *n, uint64_t off, void *buf,
+			   size_t len, struct vms_error *err);
+/** SEEK_DATA/SEEK_HOLE inside an export file. @return 0, -ENXIO */
+int vms_fs_export_seek(const struct vms_fs_node *n, uint64_t off, bool want_data, uint64_t *out);
 
 /** The one place where library codes become errno values for replies (STYLE.md rule 17). */
 int vms_fs_errno(int rc);

@@ -169,6 +169,8 @@ int64_t vms_fs_memory_read(struct vms_fs *fs, const struct vms_fs_node *n, uint6
 		return read_result(n, rc, done > len ? len : done);
 	case VMS_FS_VMEM:
 		return read_vmem(fs, n, off, buf, len, err);
+	case VMS_FS_EXPORT:
+		return vms_fs_export_read(fs, n, off, buf, len, err);
 	case VMS_FS_DIR:
 	case VMS_FS_TEXT:
 		break;
@@ -243,6 +245,8 @@ int vms_fs_seek(struct vms_fs *fs, const struct vms_fs_node *n, uint64_t off, in
 	}
 	case VMS_FS_VMEM:
 		return seek_vmem(fs, n, off, want_data, out);
+	case VMS_FS_EXPORT:
+		return vms_fs_export_seek(n, off, want_data, out);
 	case VMS_FS_RAW:
 	case VMS_FS_TEXT:
 	case VMS_FS_DIR:

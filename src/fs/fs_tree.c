@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <export/export.h>
 #include <vmsavedstate/version.h>
 
 #include "fs.h"
@@ -173,11 +174,12 @@ int vms_fs_tree_build(struct vms_fs *fs, const char *const *paths, size_t path_c
 	const bool keys = vms_key_get(fs->h, 0, NULL) > 0;
 	int rc;
 
-	/* root, arch, layout.json, physmem, raw, keys.json, vp, and per VP: a directory and
-	 * registers, registers.json, vmem. vps is capped by the library (max_vps). */
-	if (vps > (UINT32_MAX - 7) / 4)
+	/* root, arch, layout.json, physmem, raw, core.elf, memory.lime, keys.json, vp, and per VP:
+	 * a directory and registers, registers.json, vmem. vps is capped by the library (max_vps).
+	 */
+	if (vps > (UINT32_MAX - 7 - VMS_FS_EXPORT_COUNT) / 4)
 		return -EFBIG;
-	fs->node_cap = (uint32_t)(7 + 4 * vps);
+	fs->node_cap = (uint32_t)(7 + VMS_FS_EXPORT_COUNT + 4 * vps);
 	fs->nodes = calloc(fs->node_cap, sizeof *fs->nodes);
 	if (!fs->nodes)
 		return -ENOMEM;
@@ -210,6 +212,22 @@ int vms_fs_tree_build(struct vms_fs *fs, const char *const *paths, size_t path_c
 	n->data_len = n->size;
 	n->direct_io = fs->cfg.direct_io;
 
+	for (size_t i = 0; i < VMS_FS_EXPORT_COUNT; i++) { /* core.elf, memory.lime */
+		const char *name;
+		struct vms_export_plan *plan;
+		rc = vms_fs_export_plan(fs, i, &name, &plan);
+		if (rc == -ENOTSUP)
+			continue;
+		if (rc < 0 || !(n = node_add(fs, name, VMS_FS_EXPORT, 0))) {
+			vms_export_plan_free(plan);
+			return rc < 0 ? rc : -ENOMEM;
+		}
+		n->plan = plan;
+		n->size = vms_export_size(plan);
+		n->data_len = vms_export_data_bytes(plan);
+		n->direct_io = fs->cfg.direct_io;
+	}
+
 	if (keys) {
 		rc = text_add(fs, "keys.json", 0, vms_fs_render_keys_json(fs->h));
 		if (rc < 0)
@@ -235,6 +253,7 @@ void vms_fs_tree_free(struct vms_fs *fs)
 	for (uint32_t i = 0; i < fs->node_count; i++) {
 		free(fs->nodes[i].name);
 		free(fs->nodes[i].text);
+		vms_export_plan_free(fs->nodes[i].plan);
 	}
 	free(fs->nodes);
 	fs->nodes = NULL;

@@ -106,6 +106,13 @@ Test(export_cli, usage_errors)
 	cr_assert_eq(r.status, 1, "-ERANGE maps to exit 1: %s", r.err);
 	cr_assert_neq(access("/tmp/never.elf", F_OK), 0);
 	cli_result_free(&r);
+	const char *no_dir[] = {"export", src, "--format", "raw", "-o", "/nonexistent/dir/x.raw",
+				"-q",	  NULL};
+	r = cli_run(no_dir);
+	cr_assert_eq(r.status, 2);
+	cr_assert(strstr(r.err, "/nonexistent/dir/x.raw: cannot create a temporary file: No such"),
+		  "%s", r.err);
+	cli_result_free(&r);
 	free(src);
 }
 

@@ -23,3 +23,13 @@ if(TARGET example_print_registers)
 	add_dependencies(test_examples example_print_registers example_dump_virtual
 		example_stream_physmem)
 endif()
+# The mount's core.elf and memory.lime on a real vmsavedstatefs mount.
+if(TARGET vmsavedstatefs)
+	vms_add_test(test_export_mount export/test_export_mount.c export/export_source.c
+		fs/fs_test_mount.c LIBS vms_export)
+	target_compile_definitions(test_export_mount PRIVATE
+		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>")
+	add_dependencies(test_export_mount vmsavedstatefs)
+	set_tests_properties(test_export_mount PROPERTIES
+		ENVIRONMENT "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/test/fs/lsan.supp")
+endif()

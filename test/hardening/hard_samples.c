@@ -2,6 +2,7 @@
  * partition_state_builder, hv_bin_builder, raw_builder, qemu_builder) plus a hand-made LiME
  * image, and the regions of each that hold headers and metadata. */
 #include <criterion/criterion.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -62,8 +63,10 @@ static void add_region(struct hard_sample *s, unsigned src, uint64_t off, uint64
 	s->regions[s->region_count++] = (struct hard_region){src, off, len};
 }
 
-/* Two ranges with a hole, two x64 VPs (one long-mode, one with paging off). */
-static void build_vmrs(struct hard_sample *s)
+/* Two ranges with a hole, two x64 VPs (one long-mode, one with paging off). With `replay`,
+ * one pending replay-log entry rewrites 16 bytes of the partition_state value (with the same
+ * bytes, so the state stays valid: what matters is that the file is never written). */
+static void build_vmrs(struct hard_sample *s, bool replay)
 {
 	static struct vms_reg_bank banks[2];
 	psb_bank_pattern(&banks[0], VMS_ARCH_X64, 7);
@@ -87,6 +90,18 @@ static void build_vmrs(struct hard_sample *s)
 	d.page_fn = vmrs_page;
 	struct vmrs_layout l;
 	cr_assert_eq(vmrs_build_mem(&d, &s->src[0], &s->src_len[0], &l), 0);
+	if (replay) {
+		static uint8_t patch[16];
+		memcpy(patch, s->src[0] + l.ps_value_off, sizeof(patch));
+		const struct vmrs_log_entry e = {l.ps_value_off, patch, sizeof(patch), true};
+		d.log = &e;
+		d.log_count = 1;
+		const size_t len0 = s->src_len[0];
+		free(s->src[0]);
+		vmrs_layout_free(&l);
+		cr_assert_eq(vmrs_build_mem(&d, &s->src[0], &s->src_len[0], &l), 0);
+		cr_assert_eq(s->src_len[0], len0, "the replay log moved the layout");
+	}
 	free(ps);
 	s->format = "hyperv-vmrs";
 	s->file_name[0] = "hard.vmrs";
@@ -181,7 +196,11 @@ void hard_sample_build(enum hard_kind kind, struct hard_sample *s)
 	switch (kind) {
 	case HARD_VMRS:
 		s->name = "vmrs";
-		build_vmrs(s);
+		build_vmrs(s, false);
+		return;
+	case HARD_VMRS_REPLAY:
+		s->name = "vmrs-replay";
+		build_vmrs(s, true);
 		return;
 	case HARD_BIN:
 		s->name = "bin";

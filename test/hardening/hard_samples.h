@@ -39,6 +39,7 @@ enum hard_kind {
 	HARD_QEMU_MIGRATION,
 	HARD_QEMU_LIBVIRT,
 	HARD_LIME,
+	HARD_VMRS_REPLAY, /**< the .vmrs with a pending replay-log entry */
 	HARD_KIND_COUNT,
 };
 

@@ -7,3 +7,6 @@ function(vms_add_hard_test name)
 endfunction()
 
 vms_add_hard_test(test_hard_io)
+vms_add_hard_test(test_hard_corrupt)
+vms_add_hard_test(test_hard_caps)
+vms_add_hard_test(test_hard_readonly)

@@ -141,8 +141,10 @@ static int pick_source(struct vms_model *m, const struct vms_io **out, struct vm
 		*out = &m->ios[i];
 	}
 	if (!*out)
-		return vms_fail(err, -EPROTONOSUPPORT, "hyperv-bin: no source has the .bin "
-				"signature %#010x", HV_BIN_SIGNATURE);
+		return vms_fail(err, -EPROTONOSUPPORT,
+				"hyperv-bin: no source has the .bin "
+				"signature %#010x",
+				HV_BIN_SIGNATURE);
 	return 0;
 }
 
@@ -161,15 +163,20 @@ static int describe(struct vms_model *m, const struct hv_bin_index *idx)
 			       "with its .vsv for processor state"))
 		return -ENOMEM; /* the helpers fail only on allocation or their count cap */
 	if (idx->block_span > idx->block_count)
-		vms_model_warn(m, ".bin: %" PRIu64 " RamBlocks missing below RamBlock/%" PRIu64
+		vms_model_warn(m,
+			       ".bin: %" PRIu64 " RamBlocks missing below RamBlock/%" PRIu64
 			       "/ read as zeros (VMS_OPEN_ZERO_MISSING)",
 			       idx->block_span - idx->block_count, idx->block_span - 1);
 	if (idx->other_keys)
-		vms_model_warn(m, ".bin: %" PRIu32 " index entries are not RamBlocks (first: "
-			       "\"%s\"); ignored", idx->other_keys, idx->first_other);
+		vms_model_warn(m,
+			       ".bin: %" PRIu32 " index entries are not RamBlocks (first: "
+			       "\"%s\"); ignored",
+			       idx->other_keys, idx->first_other);
 	if (idx->odd_entry_bytes)
-		vms_model_warn(m, ".bin: %" PRIu32 " index entries have bytes +6/+7 other than "
-			       "1, 1 (meaning unknown, §9 item 10)", idx->odd_entry_bytes);
+		vms_model_warn(m,
+			       ".bin: %" PRIu32 " index entries have bytes +6/+7 other than "
+			       "1, 1 (meaning unknown, §9 item 10)",
+			       idx->odd_entry_bytes);
 	return 0;
 }
 

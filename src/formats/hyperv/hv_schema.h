@@ -64,7 +64,8 @@ struct hv_schema {
 
 /**
  * Read /savedstate/VmVersion (fallbacks /configuration/properties/version, §3.2, then a
- * root-level /VmVersion [G: old scheme]) and choose the key scheme. `prefer_old` picks the old scheme when no version key exists (a .vsv).
+ * root-level /VmVersion [G: old scheme]) and choose the key scheme. `prefer_old` picks the
+ * old scheme when no version key exists (a .vsv).
  * Adds "hyperv.vm_version" and "hyperv.key_scheme" properties to m.
  * @return 0; -ENOTSUP (version <= 1.0); -EBADMSG (duplicate or non-integer version key).
  */

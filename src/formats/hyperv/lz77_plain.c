@@ -26,62 +26,44 @@
  * 15 + 7 would have fitted in the shorter forms and are invalid. */
 #define LEN_WIDE_MIN 22u
 
+/* Copies a match of `len` bytes at distance `dist`; may write up to COPY_SLACK bytes past
+ * it. One straight path for every distance, since distances below 8 (runs, UTF-16, short
+ * periods) mix unpredictably with longer ones:
+ *  - the first 8 bytes are the 8 bytes at op - dist when dist >= 8, else the period's
+ *    bytes repeated (multiplied by a constant with a 1 every `dist` bytes);
+ *  - every later 8-byte piece is copied from d2 bytes back, where d2 is dist when
+ *    dist >= 8, else the smallest multiple of the period that is >= 8: such a piece reads
+ *    only bytes already final, and the output is periodic in d2.
+ * Long single-byte runs (zero tails of pages) go to memset. (Selecting by masks instead of
+ * the two conditionals below removed half the mispredictions but measured 30 % slower.) */
 static inline void copy_match_fast(uint8_t *op, size_t dist, size_t len)
 {
-	const uint8_t *ref = op - dist;
-	uint8_t *const end = op + len;
-
-	if (dist >= 8) {
-		/* ref + 8 <= op: each 8-byte chunk reads bytes already final. Most matches are
-		 * short, so the first 16 bytes go unconditionally (two 8-byte copies forward
-		 * from earlier stores better than one 16-byte load). */
-		memcpy(op, ref, 8);
-		memcpy(op + 8, ref + 8, 8);
-		if (len <= 16)
-			return;
-		op += 16;
-		ref += 16;
-		do {
-			memcpy(op, ref, 8);
-			memcpy(op + 8, ref + 8, 8);
-			op += 16;
-			ref += 16;
-		} while (op < end);
-	} else {
-		/* Period 1..7. Long runs of one byte (zero pages' tails) go to memset.
-		 * Otherwise build 8 bytes of the repeating pattern in a register (the period's
-		 * bytes times a constant with a 1 every `dist` bytes) and store it, advancing
-		 * by the largest multiple of the period that fits in 8. Nothing just stored is
-		 * read back, which avoids store-to-load forwarding stalls. */
-		if (dist == 1 && len >= 64) {
-			memset(op, *ref, len);
-			return;
-		}
-		static const uint64_t spread[8] = {
-			0,
-			0x0101010101010101ull,
-			0x0001000100010001ull,
-			0x0001000001000001ull,
-			0x0000000100000001ull,
-			0x0000010000000001ull,
-			0x0001000000000001ull,
-			0x0100000000000001ull,
-		};
-		static const uint8_t step_for_period[8] = {0, 8, 8, 6, 8, 5, 6, 7};
-		const uint64_t period = vms_le64(ref) & ((1ull << (8 * dist)) - 1);
-		uint8_t pat[8];
-		vms_put_le64(pat, period * spread[dist]);
-		const size_t step = step_for_period[dist];
-		/* three stores cover at least 18 bytes (step >= 5): most matches need no loop */
-		memcpy(op, pat, 8);
-		memcpy(op + step, pat, 8);
-		memcpy(op + 2 * step, pat, 8);
-		op += 3 * step;
-		while (op < end) {
-			memcpy(op, pat, 8);
-			op += step;
-		}
+	static const uint64_t spread[8] = {
+		0,
+		0x0101010101010101ull,
+		0x0001000100010001ull,
+		0x0001000001000001ull,
+		0x0000000100000001ull,
+		0x0000010000000001ull,
+		0x0001000000000001ull,
+		0x0100000000000001ull,
+	};
+	static const uint8_t period_multiple[8] = {8, 8, 8, 9, 8, 10, 12, 14};
+	if (len >= 64 && dist == 1) {
+		memset(op, op[-1], len);
+		return;
 	}
+	const uint64_t head = vms_le64(op - dist); /* bytes past op: in dst, masked off */
+	const size_t small = dist < 8 ? dist : 0;
+	const uint64_t mask = small ? (1ull << (8 * small)) - 1 : 0;
+	const uint64_t first = small ? (head & mask) * spread[small] : head;
+	const size_t d2 = small ? period_multiple[small] : dist;
+	uint8_t piece[8];
+	vms_put_le64(piece, first);
+	memcpy(op, piece, 8);
+	memcpy(op + 8, op + 8 - d2, 8);
+	for (size_t k = 16; k < len; k += 8)
+		memcpy(op + k, op + k - d2, 8);
 }
 
 /* Near the end of dst: copy all but the last COPY_SLACK bytes wide (their overshoot stays

@@ -23,9 +23,9 @@ struct hv_lz77_fault {
  *         -EBADMSG when it is malformed: truncated flag word, match header or length field,
  *         a literal or match that would pass dst_cap, a back-reference before dst, a 16/32-bit
  *         length below 22.
- * Bounds: never reads outside src[0, src_len) nor writes outside dst[0, dst_cap). Bytes of
- * dst past *out_len (and, on failure, anywhere in dst) may have been overwritten. Runs in
- * O(src_len + dst_cap) time. Pure; safe concurrently.
+ * Bounds: never reads outside src[0, src_len) nor writes outside dst[0, dst_cap); src and
+ * dst must not overlap. Bytes of dst past *out_len (and, on failure, anywhere in dst) may
+ * have been overwritten. Runs in O(src_len + dst_cap) time. Pure; safe concurrently.
  */
 int hv_lz77_decompress(const uint8_t *src, size_t src_len, uint8_t *dst, size_t dst_cap,
 		       size_t *out_len);

@@ -99,14 +99,18 @@ static int find_sidecar(struct vms_model *m, const char *image_path, uint8_t **b
 	return 0;
 }
 
-/* Read up to RAW_SNIFF_LEN bytes of a source to tell a sidecar from an image. */
-static int source_is_sidecar(const struct vms_io *io)
+/* Read up to RAW_SNIFF_LEN bytes of a source to tell a sidecar from an image: 1 or 0, or a
+ * negative code when the read fails (an I/O error must not read as "not a sidecar"). */
+static int source_is_sidecar(const struct vms_io *io, struct vms_error *err)
 {
 	uint8_t head[RAW_SNIFF_LEN];
 	size_t n = io->size < sizeof(head) ? (size_t)io->size : sizeof(head);
-	if (n == 0 || io->pread(io->ctx, head, n, 0) != 0)
+	if (n == 0)
 		return 0;
-	return vms_raw_sidecar_sniff(head, n);
+	int rc = vms_io_read(io, 0, head, n, "raw: sidecar sniff", err);
+	if (rc)
+		return rc;
+	return vms_raw_sidecar_sniff(head, n) ? 1 : 0;
 }
 
 static int sidecar_from_io(const struct vms_model *m, const struct vms_io *io, uint8_t **buf,
@@ -139,12 +143,17 @@ static int raw_open(struct vms_model *m, void **ctx, struct vms_error *err)
 	size_t side_len = 0;
 	int rc = 0;
 	if (m->io_count == 2) {
-		bool s0 = source_is_sidecar(&m->ios[0]), s1 = source_is_sidecar(&m->ios[1]);
+		int s0 = source_is_sidecar(&m->ios[0], err);
+		if (s0 < 0)
+			return s0;
+		int s1 = source_is_sidecar(&m->ios[1], err);
+		if (s1 < 0)
+			return s1;
 		if (s0 == s1)
 			return vms_fail(err, -EBADMSG,
 					"raw: of two files exactly one must be a JSON "
 					"sidecar (found %d)",
-					(int)s0 + (int)s1);
+					s0 + s1);
 		image = s0 ? 1 : 0;
 		rc = sidecar_from_io(m, &m->ios[1 - image], &side, &side_len, err);
 	} else if (m->paths[0]) {

@@ -56,14 +56,16 @@ Test(bin_backend_real, raf_test_file_through_vms_open)
 	cr_assert_eq(vms_le32(buf + 4), 1235222542u);
 	cr_assert_eq(vms_le32(buf + 8), 3439375364u);
 	cr_assert_eq(vms_read_gpa(h, 0xFFFF0, buf, 13, 0, &done, &err), 0, "%s", err.msg);
-	cr_assert(memcmp(buf, "\xEA\x5B\xE0\x00\xF0" "11/12/18", 13) == 0);
+	cr_assert(memcmp(buf,
+			 "\xEA\x5B\xE0\x00\xF0"
+			 "11/12/18",
+			 13) == 0);
 	cr_assert_eq(vms_read_gpa(h, 0xC0088, buf, 22, 0, &done, &err), 0, "%s", err.msg);
 	cr_assert(memcmp(buf, "(C) COPYRIGHT IBM 1994", 22) == 0);
 	/* a read across the block boundary at 1 MiB, and a short read at the end */
 	cr_assert_eq(vms_read_gpa(h, MIB - 16, buf, 32, 0, &done, &err), 0, "%s", err.msg);
 	cr_assert_eq(done, 32);
-	cr_assert_eq(vms_read_gpa(h, 252ull * MIB - 8, buf, 32, 0, &done, &err), 0, "%s",
-		     err.msg);
+	cr_assert_eq(vms_read_gpa(h, 252ull * MIB - 8, buf, 32, 0, &done, &err), 0, "%s", err.msg);
 	cr_assert_eq(done, 8);
 	vms_close(h);
 }
@@ -156,8 +158,8 @@ Test(bin_backend, damaged_block_fails_at_read_with_location)
 	synth_build(&s, 2, NULL);
 	/* break the first token of RamBlock/1/ (second value) */
 	const uint64_t index_off = vms_le64(s.file.p + HV_BIN_OFF_INDEX);
-	const uint64_t data_off = vms_le64(s.file.p + index_off + HV_BIN_ENTRY_LEN +
-					   HV_BIN_ENTRY_DATA);
+	const uint64_t data_off =
+		vms_le64(s.file.p + index_off + HV_BIN_ENTRY_LEN + HV_BIN_ENTRY_DATA);
 	vms_put_le32(s.file.p + data_off, 0x5000);
 	vms_handle *h;
 	struct vms_error err = {0};

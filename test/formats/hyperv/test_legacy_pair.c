@@ -109,7 +109,6 @@ static uint8_t *build_vsv(const struct vsv_spec *s, size_t *len)
 
 /* Shared state: raw saved memory, its .bin, and x86 partition states. */
 static uint8_t *mem;
-static size_t mem_blocks;
 static struct hv_tokbuf bin;
 static struct vms_reg_bank banks[4];
 static uint8_t *ps;
@@ -137,12 +136,11 @@ static uint8_t *build_ps(unsigned vp_count, size_t *len)
 
 static void build_bin(size_t blocks)
 {
-	mem_blocks = blocks;
 	mem = malloc(blocks * MIB);
 	cr_assert_not_null(mem);
 	hv_test_oslike_pages(mem, blocks * 256, 77);
 	for (size_t p = 0; p < blocks * 256; p += 3)
-		memset(mem + p * PAGE, 0, PAGE);		  /* fill tokens too */
+		memset(mem + p * PAGE, 0, PAGE); /* fill tokens too */
 	/* index entries in the sample's completion order (§6.2), cut to the blocks we have */
 	static const uint32_t sample_order[] = {3, 2, 4, 0, 6, 1, 5, 7};
 	uint32_t order[8];
@@ -259,6 +257,28 @@ static void expect_x86_vps(unsigned count)
 	}
 }
 
+/* The key tree is the .vsv's, and its values are read from the .vsv whatever its position
+ * among the sources. */
+static void expect_key_reads_from_vsv(const char *name, const uint8_t *want, size_t len)
+{
+	int n = vms_key_get(h, 0, NULL);
+	for (int i = 0; i < n; i++) {
+		struct vms_key k;
+		cr_assert_eq(vms_key_get(h, (size_t)i, &k), 0);
+		if (strcmp(k.name, name) != 0)
+			continue;
+		cr_assert_eq(k.data_len, len);
+		uint8_t *buf = malloc(len);
+		cr_assert_not_null(buf);
+		cr_assert_eq(vms_key_read(h, (size_t)i, 0, buf, len, &err), (int64_t)len, "%s",
+			     err.msg);
+		cr_expect(memcmp(buf, want, len) == 0, "key %s differs", name);
+		free(buf);
+		return;
+	}
+	cr_assert_fail("no key %s among %d", name, n);
+}
+
 static const struct vmrs_range one_range_3mib[] = {{0, 3 * 256, 0, 0}};
 
 Test(legacy_pair, pair_in_either_order_via_open_files)
@@ -285,6 +305,7 @@ Test(legacy_pair, pair_in_either_order_via_open_files)
 		expect_x86_vps(2);
 		cr_expect_eq(vms_raw_size(h), 3u * MIB);
 		expect_gpa_is_raw(0, 0, 3 * MIB);
+		expect_key_reads_from_vsv("partition_state", ps, ps_len);
 		vms_close(h);
 		h = NULL;
 	}
@@ -520,7 +541,7 @@ Test(legacy_pair, vsv_without_metadata_assumes_identity)
 	free(vsv);
 }
 
-/* §3.1 item 2 of the brief: a single container with version 5.0 and old names. §1 says
+/* §3.1, §1: a single container with version 5.0 and old names. §1 says
  * 5.0 VMs were saved as .bin + .vsv; whether a 2016+ host writes such a .vmrs for a
  * non-upgraded VM is unknown [G]. The reader accepts it: memory and CPU from one file. */
 Test(legacy_pair, old_scheme_single_container_vmrs)
