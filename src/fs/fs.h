@@ -94,11 +94,6 @@ uint64_t vms_fs_node_ino(const struct vms_fs *fs, const struct vms_fs_node *n);
 /** Fill `st` for a node (mode 0444/0555, owner, times, size, blocks). */
 void vms_fs_node_stat(const struct vms_fs *fs, const struct vms_fs_node *n, struct stat *st);
 
-/* ---- fs_keys_json.c ---- */
-
-/** Render the container key tree as JSON (keys.json); NULL on allocation failure. */
-char *vms_fs_render_keys_json(vms_handle *h);
-
 /* ---- fs_memory.c: reads and hole seeks of the memory files ---- */
 
 /** Paging mode -> vmem geometry (fuse-and-cli.md §4.3). @return false: no vmem file. */

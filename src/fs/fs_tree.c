@@ -229,7 +229,7 @@ int vms_fs_tree_build(struct vms_fs *fs, const char *const *paths, size_t path_c
 	}
 
 	if (keys) {
-		rc = text_add(fs, "keys.json", 0, vms_fs_render_keys_json(fs->h));
+		rc = text_add(fs, "keys.json", 0, vms_render_keys_json(fs->h));
 		if (rc < 0)
 			return rc;
 	}

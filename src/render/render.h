@@ -87,4 +87,11 @@ int vms_render_add_registers(struct cJSON *parent, vms_handle *h, uint32_t vp, i
 /** Format a 64-bit value as "0x" + 16 hex digits into `buf` (at least 19 bytes). */
 const char *vms_render_hex64(char *buf, uint64_t v);
 
+/** The container key tree as `{"keys": [{name, path, depth, type, value|size, crc_ok}]}` in
+ *  depth-first order, with a trailing newline; malloc'd, NULL when out of memory. */
+char *vms_render_keys_json(vms_handle *h);
+
+/** "node", "int", "uint", "double", "bool", "string", "array", "file", "other". */
+const char *vms_render_key_type_name(enum vms_key_type t);
+
 #endif

@@ -156,6 +156,7 @@ Test(export_cli, interrupted_export_leaves_no_file)
 	cr_assert_eq(count_names(dir, ".tmp-"), 0, "temporary file left behind");
 	cr_assert_eq(count_names(dir, ".layout.json"), 0);
 	close(pipefd[0]);
+	unlink(src);
 	free(out);
 	free(dir);
 	free(src);

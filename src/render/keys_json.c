@@ -1,20 +1,18 @@
-/* keys.json: the container key tree of HyperVStorage files (hyperv-format.md, key tables) as
- * a flat JSON array in depth-first order, for formats where vms_key_get() has keys
- * (fuse-and-cli.md §4.1 allows files beyond the baseline). 64-bit values are hex strings
- * (fuse-and-cli.md §6.4).
- */
+/* The container key tree of HyperVStorage files (hyperv-format.md, key tables) as a flat JSON
+ * array in depth-first order: the mount's keys.json and `vmsavedstate keys --json`. 64-bit
+ * values are hex strings (fuse-and-cli.md §6.4). */
 #include <cjson/cJSON.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "fs.h"
+#include "render/render.h"
 
 /* Names of the ancestors kept for "path"; deeper keys still appear, without a path. */
 #define KEYS_PATH_DEPTH 32u
 
-static const char *key_type_name(enum vms_key_type t)
+const char *vms_render_key_type_name(enum vms_key_type t)
 {
 	switch (t) {
 	case VMS_KEY_NODE:
@@ -99,13 +97,13 @@ static bool key_add(cJSON *arr, const struct vms_key *k, const char **stack)
 		  (path ? cJSON_AddStringToObject(o, "path", path) != NULL
 			: cJSON_AddNullToObject(o, "path") != NULL) &&
 		  cJSON_AddNumberToObject(o, "depth", k->depth) &&
-		  cJSON_AddStringToObject(o, "type", key_type_name(k->type)) &&
+		  cJSON_AddStringToObject(o, "type", vms_render_key_type_name(k->type)) &&
 		  key_value_add(o, k) && cJSON_AddBoolToObject(o, "crc_ok", k->crc_ok);
 	free(path);
 	return ok;
 }
 
-char *vms_fs_render_keys_json(vms_handle *h)
+char *vms_render_keys_json(vms_handle *h)
 {
 	const char *stack[KEYS_PATH_DEPTH];
 	cJSON *root = cJSON_CreateObject();
