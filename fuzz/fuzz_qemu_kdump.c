@@ -1,54 +1,14 @@
 /* Fuzz the kdump-compressed dumps, flattened or plain (qemu_kdump.c) through the public API: open
  * over memory, then walk VPs, registers, chunks, GPA reads and translations, checking the chunk
  * list against vms_raw_size. */
-#include <stdint.h>
-#include <stdlib.h>
-
-#include <vmsavedstate/vmsavedstate.h>
-
-#include "core/backend.h"
+#include "fuzz_open_walk.h"
 
 extern const struct vms_backend_ops vms_backend_qemu_kdump;
-
-#define MAX_INPUT (4u << 20)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (size > MAX_INPUT || vms_backend_qemu_kdump.probe(data, size) == 0)
-		return 0;
-	struct vms_io io;
-	struct vms_open_opts opts;
-	vms_open_opts_init(&opts);
-	opts.max_alloc = 64u << 20;
-	opts.cache_bytes = 1u << 20;
-	vms_io_mem_init(&io, data, size, "fuzz");
-	vms_handle *h = NULL;
-	if (vms_open_io(&io, 1, &opts, &h, NULL) != 0)
-		return 0;
-	struct vms_chunk c[16];
-	size_t n = vms_chunk_list(h, c, 16);
-	uint64_t pages = 0;
-	for (size_t i = 0; i < n && i < 16; i++) {
-		uint8_t buf[64];
-		uint64_t done;
-		pages += c[i].pages;
-		vms_read_gpa(h, c[i].gpa, buf, sizeof(buf), 0, &done, NULL);
-		vms_read_gpa(h, c[i].gpa + c[i].pages * 4096 - 8, buf, 16, VMS_READ_ZERO_HOLES,
-			     &done, NULL);
-	}
-	if (n <= 16 && pages * 4096 > vms_raw_size(h))
-		abort(); /* chunks must lie inside raw memory */
-	for (uint32_t vp = 0; vp < vms_vp_count(h) && vp < 4; vp++) {
-		struct vms_reg_value v;
-		for (int r = VMS_REG_RAX; r <= VMS_REG_CPL; r++)
-			vms_vp_get_register(h, vp, (enum vms_reg)r, &v, NULL);
-		uint64_t gpa, done;
-		uint8_t buf[32];
-		vms_gva_to_gpa(h, vp, 0xffffffff81000000ull, &gpa, NULL, NULL);
-		vms_read_gva(h, vp, 0x1000, buf, sizeof(buf), VMS_READ_ZERO_UNMAPPED, &done, NULL);
-	}
-	vms_close(h);
+	fuzz_open_walk(&vms_backend_qemu_kdump, data, size);
 	return 0;
 }

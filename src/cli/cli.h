@@ -31,6 +31,7 @@ enum cli_opt_mask {
 	OPT_OUT = 1u << 7,
 	OPT_ZERO_HOLES = 1u << 8,
 	OPT_SHA256 = 1u << 9,
+	OPT_YES = 1u << 10,
 };
 
 enum cli_space { SPACE_NONE, SPACE_GPA, SPACE_GVA, SPACE_RAW };
@@ -41,7 +42,7 @@ struct cli_args {
 	const char *cmd;
 	const char *paths[CLI_MAX_PATHS];
 	size_t npaths;
-	bool json, verbose, hex, zero_holes, sha256;
+	bool json, verbose, hex, zero_holes, sha256, yes;
 	bool have_vp, have_vtl, have_len;
 	uint32_t vp, vtl;
 	enum cli_space space;
@@ -87,6 +88,7 @@ int cmd_chunks(const struct cli_args *a);
 int cmd_keys(const struct cli_args *a);
 int cmd_read(const struct cli_args *a);
 int cmd_xlate(const struct cli_args *a);
+int cmd_apply_replay_log(const struct cli_args *a);
 /* export has options of its own and parses argv itself (its row's run is NULL). */
 int cmd_export(const struct cli_command *cmd, int argc, char **argv);
 

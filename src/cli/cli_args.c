@@ -24,6 +24,7 @@ enum {
 	O_HEX,
 	O_ZERO_HOLES,
 	O_SHA256,
+	O_YES,
 	O_CACHE_MB,
 	O_MISSING,
 	O_REPLAY,
@@ -44,6 +45,7 @@ static const struct option long_opts[] = {
 	{"output", required_argument, NULL, 'o'},
 	{"zero-holes", no_argument, NULL, O_ZERO_HOLES},
 	{"sha256", no_argument, NULL, O_SHA256},
+	{"yes", no_argument, NULL, O_YES},
 	{"cache-mb", required_argument, NULL, O_CACHE_MB},
 	{"missing", required_argument, NULL, O_MISSING},
 	{"replay", required_argument, NULL, O_REPLAY},
@@ -142,6 +144,8 @@ static unsigned opt_mask_of(int c)
 		return OPT_ZERO_HOLES;
 	case O_SHA256:
 		return OPT_SHA256;
+	case O_YES:
+		return OPT_YES;
 	default:
 		return 0; /* common options: every command */
 	}
@@ -165,6 +169,9 @@ static int apply_opt(struct cli_args *a, int c, const char *v)
 		return 0;
 	case O_SHA256:
 		a->sha256 = true;
+		return 0;
+	case O_YES:
+		a->yes = true;
 		return 0;
 	case O_STRICT:
 		a->opts.flags |= VMS_OPEN_STRICT;

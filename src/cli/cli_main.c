@@ -7,8 +7,6 @@
 
 #define TOOL_NAME "vmsavedstate"
 
-/* Formats the library's backends recognise (vmsavedstate.h, vms_format_name). The public
- * API has no enumeration call yet, so the list is kept here. */
 
 static const struct cli_command commands[] = {
 	{"info", "info SAVEDSTATE... [--json] [--verbose] [--sha256]",
@@ -27,6 +25,8 @@ static const struct cli_command commands[] = {
 	 "export SAVEDSTATE... --format raw|lime|elf -o OUT [--sparse] [--vp N] "
 	 "[--progress=auto|bar|json|none] [-q] [--no-sidecar]",
 	 OPT_VP | OPT_OUT, CLI_MAX_PATHS, NULL},
+	{"apply-replay-log", "apply-replay-log FILE [--yes] [--json]", OPT_YES | OPT_JSON, 1,
+	 cmd_apply_replay_log},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

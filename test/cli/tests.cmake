@@ -2,6 +2,8 @@
 if(TARGET vmsavedstate_cli)
 	vms_add_test(test_cli cli/test_cli.c cli/cli_run.c formats/raw/raw_builder.c)
 	add_dependencies(test_cli vmsavedstate_cli)
+	vms_add_test(test_cli_apply_replay cli/test_cli_apply_replay.c cli/cli_run.c)
+	add_dependencies(test_cli_apply_replay vmsavedstate_cli)
 endif()
 # The render library's digest, compiled in directly (the render target links the shared
 # library, the tests the static one).
