@@ -53,6 +53,11 @@ bool hard_trace_io_consistent(const struct hard_trace *clean, const struct hard_
 /** Whether `rc` is in the public header's vocabulary (plus -ENXIO for vms_gpa_seek). */
 bool hard_code_documented(int64_t rc);
 
+/** In ASan builds, run LeakSanitizer now: false when memory leaked so far (the report is on
+ *  stderr). Always true without ASan. Criterion would otherwise pass a leaking test: the
+ *  exit-time report comes after the verdict. */
+bool hard_no_leaks(void);
+
 /** Peak resident set of this process in KiB. */
 long hard_maxrss_kib(void);
 /** Monotonic time in seconds. */

@@ -4,6 +4,7 @@
  * is not hit must not change anything; and a cap that works keeps working when raised. */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hardening/hard_samples.h"
@@ -102,6 +103,7 @@ static void caps_sweep(enum hard_kind kind)
 		    s.name, ci.chunks, ci.vps, (unsigned long long)allocs[first_ok], capped);
 	hard_trace_free(&t);
 	hard_sample_free(&s);
+	cr_assert(hard_no_leaks(), "leaks after the sweep (see stderr)");
 }
 
 #define CAPS_TEST(name, kind)                                                                      \
@@ -120,3 +122,42 @@ CAPS_TEST(qemu_migration, HARD_QEMU_MIGRATION)
 CAPS_TEST(qemu_libvirt_save, HARD_QEMU_LIBVIRT)
 CAPS_TEST(lime, HARD_LIME)
 CAPS_TEST(vmrs_pending_replay_log, HARD_VMRS_REPLAY)
+
+/* A LiME image of 3000 one-byte ranges (each its own page): max_chunks below that stops the
+ * scan with -EFBIG before the range list grows past the cap. */
+Test(hard_caps, lime_many_ranges_stop_at_max_chunks, .timeout = 60)
+{
+	const unsigned count = 3000;
+	const size_t len = (size_t)count * 33;
+	uint8_t *b = calloc(1, len);
+	cr_assert_not_null(b);
+	for (unsigned i = 0; i < count; i++) {
+		uint8_t *p = b + (size_t)i * 33;
+		const uint64_t gpa = (uint64_t)i * 0x2000;
+		for (unsigned k = 0; k < 4; k++) {
+			p[k] = (uint8_t)(0x4C694D45u >> (8 * k));
+			p[4 + k] = k == 0;
+		}
+		for (unsigned k = 0; k < 8; k++)
+			p[8 + k] = p[16 + k] = (uint8_t)(gpa >> (8 * k));
+		p[32] = (uint8_t)i;
+	}
+	struct vms_io io;
+	vms_io_mem_init(&io, b, len, "many.lime");
+	struct vms_open_opts o;
+	struct vms_error err;
+	vms_handle *h = NULL;
+	hard_opts(&o);
+	cr_assert_eq(vms_open_io(&io, 1, &o, &h, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(vms_format_name(h), "lime");
+	cr_assert_eq(vms_chunk_list(h, NULL, 0), count);
+	vms_close(h);
+	for (uint32_t cap = 1; cap < count; cap = cap * 3 + 1) {
+		o.max_chunks = cap;
+		cr_assert_eq(vms_open_io(&io, 1, &o, &h, &err), -EFBIG, "max_chunks=%u: %s", cap,
+			     err.msg);
+		cr_assert(strstr(err.msg, "max_chunks"), "%s", err.msg);
+	}
+	free(b);
+	cr_assert(hard_no_leaks(), "leaks (see stderr)");
+}

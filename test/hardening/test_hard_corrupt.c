@@ -134,6 +134,7 @@ static void corrupt_sweep(enum hard_kind kind)
 	cr_assert_lt(grown, MAX_RSS_GROWTH_KIB, "%s: peak RSS grew by %ld KiB", s.name, grown);
 	hard_trace_free(&t);
 	hard_sample_free(&s);
+	cr_assert(hard_no_leaks(), "leaks after the sweep (see stderr)");
 }
 
 static void truncate_sweep(enum hard_kind kind)
@@ -172,6 +173,7 @@ static void truncate_sweep(enum hard_kind kind)
 	cr_assert_lt(grown, MAX_RSS_GROWTH_KIB, "%s: peak RSS grew by %ld KiB", s.name, grown);
 	hard_trace_free(&t);
 	hard_sample_free(&s);
+	cr_assert(hard_no_leaks(), "leaks after the sweep (see stderr)");
 }
 
 #define SWEEP_TESTS(name, kind)                                                                    \
@@ -193,3 +195,4 @@ SWEEP_TESTS(qemu_kdump_flattened, HARD_QEMU_KDUMP_FLAT)
 SWEEP_TESTS(qemu_migration, HARD_QEMU_MIGRATION)
 SWEEP_TESTS(qemu_libvirt_save, HARD_QEMU_LIBVIRT)
 SWEEP_TESTS(lime, HARD_LIME)
+SWEEP_TESTS(vmrs_pending_replay_log, HARD_VMRS_REPLAY)

@@ -1,7 +1,8 @@
 /* Unpleasant I/O (STYLE.md rules 14, 23): every sample is opened through the faulty reader
- * with -EIO injected at offset N, for every N of files under 64 KiB (a stride above), then
- * walked. Every call must give the clean run's result or -EIO: an I/O failure never turns
- * into a crash, a different code ("malformed"), silently different data, or a leak (ASan). */
+ * (test_support.h) and walked, first with each read of the clean run failing in turn, then
+ * with -EIO injected at every file offset N that the clean run reads (see DENSE_BUDGET).
+ * Every call must give the clean run's result or -EIO: an I/O failure never turns into a
+ * crash, a different code ("malformed"), silently different data, or a leak (ASan). */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <stdio.h>
@@ -16,7 +17,7 @@
  * deterministic until a read fails), so they are skipped. Touched offsets fall into classes
  * (runs of bytes covered by the same reads): both ends of every class are tried, and inside a
  * class every offset, or a stride when more than DENSE_BUDGET bytes are touched. */
-#define DENSE_BUDGET 8192u
+#define DENSE_BUDGET 4096u
 #define MAX_ITER_SECONDS 5.0
 
 /* The core's probe reads the first 64 KiB of every source, which covers all of a small file,
@@ -154,6 +155,7 @@ static void sweep(enum hard_kind kind)
 	hard_trace_free(&clean);
 	hard_trace_free(&run);
 	hard_sample_free(&s);
+	cr_assert(hard_no_leaks(), "leaks after the sweep (see stderr)");
 }
 
 #define IO_TEST(name, kind)                                                                        \
@@ -171,3 +173,4 @@ IO_TEST(qemu_kdump_flattened, HARD_QEMU_KDUMP_FLAT)
 IO_TEST(qemu_migration, HARD_QEMU_MIGRATION)
 IO_TEST(qemu_libvirt_save, HARD_QEMU_LIBVIRT)
 IO_TEST(lime, HARD_LIME)
+IO_TEST(vmrs_pending_replay_log, HARD_VMRS_REPLAY)

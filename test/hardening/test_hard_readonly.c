@@ -164,6 +164,7 @@ static void readonly_check(enum hard_kind kind, bool by_files)
 	for (unsigned i = 0; i < s.src_count; i++)
 		free(d.path[i]);
 	hard_sample_free(&s);
+	cr_assert(hard_no_leaks(), "leaks (see stderr)");
 }
 
 #define RO_TEST(name, kind)                                                                        \

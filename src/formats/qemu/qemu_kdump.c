@@ -118,6 +118,12 @@ static int flat_index(struct vms_model *m, struct kdump_ctx *c, struct vms_error
 			c->image_size = off + len;
 		pos += FLAT_REC_HDR + len;
 	}
+	/* An end marker first leaves no records and recs NULL, which qsort must not get (its
+	 * base is declared nonnull); nor would the dump have a header to read. */
+	VMS_RETURN_IF(c->rec_count == 0, err, -EBADMSG,
+		      "qemu-kdump: flattened file: end marker at file offset %#" PRIx64
+		      " before any record",
+		      pos);
 	qsort(c->recs, c->rec_count, sizeof(*c->recs), rec_cmp);
 	for (size_t i = 1; i < c->rec_count; i++)
 		VMS_RETURN_IF(c->recs[i - 1].dump_off + c->recs[i - 1].len > c->recs[i].dump_off,
