@@ -268,11 +268,13 @@ Test(export_roundtrip, elf_one_vp)
 	struct vms_reg_value v;
 	cr_assert_eq(vms_vp_get_register(back, 0, VMS_REG_RAX, &v, NULL), 0);
 	cr_assert_eq(v.lo, es_reg(1, VMS_REG_RAX));
+	vms_export_plan_free(p);
 	o.vp = 2;
 	struct vms_error err = {0};
-	cr_assert_eq(vms_export_plan(src, VMS_EXPORT_ELF, &o, &p, &err), -ERANGE);
+	struct vms_export_plan *none = NULL;
+	cr_assert_eq(vms_export_plan(src, VMS_EXPORT_ELF, &o, &none, &err), -ERANGE);
+	cr_assert_null(none);
 	vms_close(back);
-	vms_export_plan_free(p);
 	vms_close(src);
 	free(out);
 	free(src_path);
