@@ -109,6 +109,9 @@ struct vms_open_opts {
 #define VMS_OPEN_STRICT (1u << 2)
 /** Ignore a pending replay log instead of applying it as an in-memory overlay. */
 #define VMS_OPEN_IGNORE_REPLAY_LOG (1u << 3)
+/** Do not start the read-ahead thread that decodes the next memory block while a reader
+ *  walks the raw memory sequentially (formats with compressed blocks only). */
+#define VMS_OPEN_NO_PREFETCH (1u << 4)
 
 /** Fill `opts` with defaults. Never fails. */
 VMS_API void vms_open_opts_init(struct vms_open_opts *opts);

@@ -10,6 +10,10 @@
 #include "core/block_cache.h"
 #include "core/error.h"
 
+/* Data buffers of freed blocks kept for reuse: a fresh 1 MiB buffer is an mmap whose pages
+ * fault in on first write, which cost more than the decode of a mostly-zero block. */
+#define SPARE_BUFFERS 8u
+
 struct vms_block {
 	uint64_t index;
 	uint32_t refs;
@@ -35,6 +39,8 @@ struct vms_block_cache {
 	vms_block_fill_fn fill;
 	void *fill_ctx;
 	uint64_t hits, misses, evictions;
+	uint8_t *spare[SPARE_BUFFERS];
+	unsigned spare_count;
 };
 
 static size_t bucket_of(const struct vms_block_cache *c, uint64_t index)
@@ -78,10 +84,21 @@ static void hash_remove(struct vms_block_cache *c, struct vms_block *b)
 	c->count--;
 }
 
-static void block_free(struct vms_block *b)
+static void block_free_locked(struct vms_block_cache *c, struct vms_block *b)
 {
-	free(b->data);
+	if (c->spare_count < SPARE_BUFFERS &&
+	    (uint64_t)(c->spare_count + 1) * c->block_size <= c->limit)
+		c->spare[c->spare_count++] = b->data;
+	else
+		free(b->data);
 	free(b);
+}
+
+static void block_free(struct vms_block_cache *c, struct vms_block *b)
+{
+	pthread_mutex_lock(&c->lock);
+	block_free_locked(c, b);
+	pthread_mutex_unlock(&c->lock);
 }
 
 /* Drop one reference under the lock; returns the block to free outside it, or NULL. */
@@ -102,8 +119,7 @@ static struct vms_block *uncache_locked(struct vms_block_cache *c, struct vms_bl
 	return unref_locked(b);
 }
 
-/* Evict least recently used blocks until the budget holds. Frees after unlocking would be
- * nicer for latency, but free() of an unreferenced block is cheap and keeps this simple. */
+/* Evict least recently used blocks until the budget holds. */
 static void evict_locked(struct vms_block_cache *c)
 {
 	struct vms_block *b = c->tail;
@@ -112,9 +128,12 @@ static void evict_locked(struct vms_block_cache *c)
 		c->evictions++;
 		struct vms_block *dead = uncache_locked(c, b);
 		if (dead)
-			block_free(dead);
+			block_free_locked(c, dead);
 		b = prev;
 	}
+	/* A smaller budget also shrinks the spares (limit 0 drops them all). */
+	while (c->spare_count && (uint64_t)c->spare_count * c->block_size > c->limit)
+		free(c->spare[--c->spare_count]);
 }
 
 static int grow_buckets_locked(struct vms_block_cache *c)
@@ -171,22 +190,25 @@ void vms_block_cache_free(struct vms_block_cache *c)
 		struct vms_block *b = c->buckets[i];
 		while (b) {
 			struct vms_block *next = b->hnext;
-			block_free(b);
+			free(b->data);
+			free(b);
 			b = next;
 		}
 	}
+	while (c->spare_count)
+		free(c->spare[--c->spare_count]);
 	free(c->buckets);
 	pthread_mutex_destroy(&c->lock);
 	pthread_cond_destroy(&c->loaded);
 	free(c);
 }
 
-static struct vms_block *block_new(uint64_t index, uint32_t size)
+static struct vms_block *block_new_locked(struct vms_block_cache *c, uint64_t index)
 {
 	struct vms_block *b = calloc(1, sizeof(*b));
 	if (!b)
 		return NULL;
-	b->data = malloc(size);
+	b->data = c->spare_count ? c->spare[--c->spare_count] : malloc(c->block_size);
 	if (!b->data) {
 		free(b);
 		return NULL;
@@ -218,9 +240,9 @@ int vms_block_cache_get(struct vms_block_cache *c, uint64_t index, struct vms_bl
 			if (err)
 				*err = b->load_err;
 			struct vms_block *dead = unref_locked(b);
-			pthread_mutex_unlock(&c->lock);
 			if (dead)
-				block_free(dead);
+				block_free_locked(c, dead);
+			pthread_mutex_unlock(&c->lock);
 			return rc;
 		}
 		c->hits++;
@@ -235,7 +257,7 @@ int vms_block_cache_get(struct vms_block_cache *c, uint64_t index, struct vms_bl
 	}
 	c->misses++;
 	bool keep = c->limit >= c->block_size;
-	b = block_new(index, c->block_size);
+	b = block_new_locked(c, index);
 	if (!b) {
 		pthread_mutex_unlock(&c->lock);
 		return vms_fail(err, -ENOMEM, "cache: cannot allocate a %u-byte block",
@@ -259,7 +281,7 @@ int vms_block_cache_get(struct vms_block_cache *c, uint64_t index, struct vms_bl
 
 	if (!keep) {
 		if (rc) {
-			block_free(b);
+			block_free(c, b);
 			return rc;
 		}
 		*blk = b;
@@ -268,7 +290,6 @@ int vms_block_cache_get(struct vms_block_cache *c, uint64_t index, struct vms_bl
 	}
 	pthread_mutex_lock(&c->lock);
 	b->loading = false;
-	struct vms_block *dead = NULL;
 	if (rc) {
 		b->load_rc = rc;
 		if (err)
@@ -280,7 +301,9 @@ int vms_block_cache_get(struct vms_block_cache *c, uint64_t index, struct vms_bl
 		hash_remove(c, b);
 		b->cached = false;
 		b->refs--; /* the cache's reference; waiters still hold theirs */
-		dead = unref_locked(b);
+		struct vms_block *dead = unref_locked(b);
+		if (dead)
+			block_free_locked(c, dead);
 	} else if (b->cached) {
 		c->used += c->block_size;
 		lru_push_front(c, b);
@@ -288,11 +311,8 @@ int vms_block_cache_get(struct vms_block_cache *c, uint64_t index, struct vms_bl
 	}
 	pthread_cond_broadcast(&c->loaded);
 	pthread_mutex_unlock(&c->lock);
-	if (rc) {
-		if (dead)
-			block_free(dead);
+	if (rc)
 		return rc;
-	}
 	*blk = b;
 	*data = b->data;
 	return 0;
@@ -304,9 +324,9 @@ void vms_block_cache_put(struct vms_block_cache *c, struct vms_block *b)
 		return;
 	pthread_mutex_lock(&c->lock);
 	struct vms_block *dead = unref_locked(b);
-	pthread_mutex_unlock(&c->lock);
 	if (dead)
-		block_free(dead);
+		block_free_locked(c, dead);
+	pthread_mutex_unlock(&c->lock);
 }
 
 void vms_block_cache_set_limit(struct vms_block_cache *c, uint64_t limit_bytes)

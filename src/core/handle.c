@@ -8,6 +8,7 @@
 #include "core/backend_registry.h"
 #include "core/checked.h"
 #include "core/handle.h"
+#include "core/prefetch.h"
 #include "core/pt_cache.h"
 #include "core/translate_tlb.h"
 
@@ -104,6 +105,11 @@ static int open_sources(vms_handle *h, struct vms_error *err)
 					 &h->cache);
 		if (rc)
 			return vms_fail(err, rc, "cache: cannot create the block cache");
+		uint64_t blocks = (h->m.raw_size + h->m.block_size - 1) / h->m.block_size;
+		/* read-ahead needs room for the block being read and the next one */
+		if (blocks > 2 && h->opts.cache_bytes >= 4ull * h->m.block_size &&
+		    !(h->opts.flags & VMS_OPEN_NO_PREFETCH))
+			h->prefetch = vms_prefetch_new(h->cache, blocks);
 	} else if (h->m.raw_size && !h->ops->read_raw) {
 		return vms_fail(err, -EINVAL, "%s: backend has memory but no reader",
 				h->ops->name);
@@ -223,6 +229,7 @@ VMS_API void vms_close(vms_handle *h)
 		return;
 	if (h->ops && h->ops->close && h->ctx)
 		h->ops->close(h->ctx);
+	vms_prefetch_free(h->prefetch); /* before the cache its worker reads */
 	vms_block_cache_free(h->cache);
 	vms_pt_cache_free(h->pt_cache);
 	for (uint32_t v = 0; h->tlbs && v < h->m.vp_count; v++)

@@ -24,6 +24,7 @@ struct vms_fix {
 };
 
 struct vms_pt_cache;
+struct vms_prefetch;
 
 struct vms_handle {
 	const struct vms_backend_ops *ops;
@@ -37,6 +38,7 @@ struct vms_handle {
 	char *source_names[VMS_MAX_SOURCES];
 
 	struct vms_block_cache *cache; /* NULL when the backend reads raw bytes directly */
+	struct vms_prefetch *prefetch; /* sequential read-ahead of blocks; may be NULL */
 	struct vms_pt_cache *pt_cache;
 	struct vms_tlb **tlbs; /* one per VP; tagged by the walk's registers, so overrides are safe */
 	uint64_t gpa_end;

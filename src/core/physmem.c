@@ -6,6 +6,7 @@
 
 #include "core/checked.h"
 #include "core/handle.h"
+#include "core/prefetch.h"
 
 /* Largest piece handed to a direct backend read at once (keeps messages and retries local). */
 #define DIRECT_READ_MAX (8u << 20)
@@ -70,6 +71,8 @@ static int read_raw_inside(vms_handle *h, uint64_t raw_off, uint8_t *buf, uint64
 			return rc;
 		memcpy(buf, data + in, (size_t)n);
 		vms_block_cache_put(h->cache, blk);
+		if (in + n == bs) /* the caller read to the end of this block */
+			vms_prefetch_note(h->prefetch, index);
 		raw_off += n;
 		buf += n;
 		len -= n;

@@ -7,6 +7,7 @@ set(VMS_CORE_SOURCES
 	src/core/io_mem.c
 	src/core/backend_registry.c
 	src/core/block_cache.c
+	src/core/prefetch.c
 	src/core/handle.c
 	src/core/physmem.c
 	src/core/registers.c

@@ -201,3 +201,69 @@ Test(block_cache, concurrent_misses_share_one_decode)
 	cr_assert_eq(atomic_load(&s.calls), 1u, "8 readers of one block must share a decode");
 	vms_block_cache_free(c);
 }
+
+/* ---- sequential read-ahead (prefetch.c) over the same cache ---- */
+
+#include "core/prefetch.h"
+
+static bool wait_for_calls(struct fill_state *s, unsigned want)
+{
+	for (int i = 0; i < 2000 && atomic_load(&s->calls) < want; i++)
+		usleep(1000);
+	return atomic_load(&s->calls) >= want;
+}
+
+Test(prefetch, two_sequential_blocks_prefetch_the_third)
+{
+	struct fill_state s = {.fail_index = UINT64_MAX};
+	struct vms_block_cache *c;
+	cr_assert_eq(vms_block_cache_new(BS, 16 * BS, fill, &s, &c), 0);
+	struct vms_prefetch *p = vms_prefetch_new(c, 10);
+	cr_assert_not_null(p);
+	get_first_byte(c, 0);
+	vms_prefetch_note(p, 0);
+	get_first_byte(c, 1);
+	vms_prefetch_note(p, 1);
+	cr_assert(wait_for_calls(&s, 3), "the worker must decode block 2");
+	cr_assert_eq(get_first_byte(c, 2), 2);
+	cr_assert_eq(atomic_load(&s.calls), 3u, "block 2 must come from the cache");
+	vms_prefetch_free(p);
+	vms_block_cache_free(c);
+}
+
+Test(prefetch, random_access_and_the_last_block_prefetch_nothing)
+{
+	struct fill_state s = {.fail_index = UINT64_MAX};
+	struct vms_block_cache *c;
+	cr_assert_eq(vms_block_cache_new(BS, 16 * BS, fill, &s, &c), 0);
+	struct vms_prefetch *p = vms_prefetch_new(c, 4);
+	vms_prefetch_note(p, 3);
+	vms_prefetch_note(p, 1);
+	vms_prefetch_note(p, 3);
+	vms_prefetch_note(p, 2);
+	vms_prefetch_note(p, 3); /* 2 -> 3 is sequential, but block 4 is past the end */
+	usleep(50000);
+	cr_assert_eq(atomic_load(&s.calls), 0u, "nothing to prefetch: %u decodes",
+		     atomic_load(&s.calls));
+	vms_prefetch_free(p);
+	vms_block_cache_free(c);
+}
+
+Test(prefetch, failing_prefetch_is_not_cached_and_the_reader_sees_the_error)
+{
+	struct fill_state s = {.fail_index = 2};
+	struct vms_block_cache *c;
+	cr_assert_eq(vms_block_cache_new(BS, 16 * BS, fill, &s, &c), 0);
+	struct vms_prefetch *p = vms_prefetch_new(c, 10);
+	vms_prefetch_note(p, 0);
+	vms_prefetch_note(p, 1);
+	cr_assert(wait_for_calls(&s, 1));
+	usleep(20000);
+	struct vms_block *b;
+	const uint8_t *d;
+	struct vms_error err = {0};
+	cr_assert_eq(vms_block_cache_get(c, 2, &b, &d, &err), -EBADMSG);
+	cr_assert_str_eq(err.msg, "block 2 is bad");
+	vms_prefetch_free(p);
+	vms_block_cache_free(c);
+}

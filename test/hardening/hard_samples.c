@@ -11,7 +11,9 @@
 #include "formats/hyperv/partition_state.h"
 #include "formats/raw/raw_builder.h"
 #include "hardening/hard_samples.h"
+#include "formats/hyperv/hv_schema.h"
 #include "support/hv_bin_builder.h"
+#include "support/hvs_writer.h"
 #include "support/partition_state_builder.h"
 #include "support/qemu_builder.h"
 #include "support/ramblock_encode.h"
@@ -145,6 +147,42 @@ static void build_bin(struct hard_sample *s)
 	free(mem);
 }
 
+/* The .bin above plus a .vsv (HyperVStorage, configuration version 5.0, old-scheme nested
+ * names as test_legacy_pair.c writes them): two x86 VPs and one range over both blocks. */
+static void build_bin_vsv(struct hard_sample *s)
+{
+	build_bin(s);
+	static struct vms_reg_bank banks[2];
+	struct psb_vp_desc vps[2];
+	for (unsigned v = 0; v < 2; v++) {
+		psb_bank_pattern(&banks[v], VMS_ARCH_X86, 40 + v);
+		vps[v] = (struct psb_vp_desc){
+			.hv_index = v, .vtl_count = 1, .banks = {&banks[v]}, .runnable_vtl = -1};
+	}
+	size_t ps_len;
+	uint8_t *ps = psb_build(HV_VENDOR_INTEL, 0, vps, 2, &ps_len);
+	struct hvs_writer *w = hvs_writer_new(NULL);
+	hvs_w_int(w, hvs_w_node_path(w, "configuration/properties"), "version", 0x500);
+	hvs_w_array(w, hvs_w_node_path(w, "savedVM"), "partition_state", ps, ps_len);
+	uint8_t v[HV_RMB_LEN] = {0};
+	vms_put_le32(v, HV_RMB_VERSION);
+	vms_put_le64(v + HV_RMB_OFF_PAGES, 512);
+	hvs_w_array(w, hvs_w_node_path(w, "RamMemoryBlock"), "0", v, sizeof(v));
+	struct hvs_image img;
+	cr_assert_eq(hvs_writer_build(w, &img), 0);
+	s->src_count = 2;
+	s->src_len[1] = img.len;
+	s->src[1] = malloc(img.len);
+	cr_assert_not_null(s->src[1]);
+	memcpy(s->src[1], img.buf, img.len);
+	hvs_image_free(&img);
+	hvs_writer_free(w);
+	free(ps);
+	s->format = "hyperv-bin+vsv";
+	s->file_name[1] = "hard.vsv";
+	add_region(s, 1, 0, s->src_len[1]);
+}
+
 static void build_raw(struct hard_sample *s)
 {
 	s->src_count = 2;
@@ -197,6 +235,10 @@ void hard_sample_build(enum hard_kind kind, struct hard_sample *s)
 	case HARD_VMRS:
 		s->name = "vmrs";
 		build_vmrs(s, false);
+		return;
+	case HARD_BIN_VSV:
+		s->name = "bin+vsv";
+		build_bin_vsv(s);
 		return;
 	case HARD_VMRS_REPLAY:
 		s->name = "vmrs-replay";

@@ -40,6 +40,7 @@ enum hard_kind {
 	HARD_QEMU_LIBVIRT,
 	HARD_LIME,
 	HARD_VMRS_REPLAY, /**< the .vmrs with a pending replay-log entry */
+	HARD_BIN_VSV,	  /**< the legacy pair: the .bin sample plus an old-scheme .vsv */
 	HARD_KIND_COUNT,
 };
 

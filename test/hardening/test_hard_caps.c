@@ -122,6 +122,7 @@ CAPS_TEST(qemu_migration, HARD_QEMU_MIGRATION)
 CAPS_TEST(qemu_libvirt_save, HARD_QEMU_LIBVIRT)
 CAPS_TEST(lime, HARD_LIME)
 CAPS_TEST(vmrs_pending_replay_log, HARD_VMRS_REPLAY)
+CAPS_TEST(bin_with_vsv, HARD_BIN_VSV)
 
 /* A LiME image of 3000 one-byte ranges (each its own page): max_chunks below that stops the
  * scan with -EFBIG before the range list grows past the cap. */

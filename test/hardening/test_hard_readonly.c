@@ -183,6 +183,11 @@ RO_TEST(qemu_migration, HARD_QEMU_MIGRATION)
 RO_TEST(qemu_libvirt_save, HARD_QEMU_LIBVIRT)
 RO_TEST(lime, HARD_LIME)
 
+Test(hard_readonly, bin_with_vsv_both_named, .timeout = 60)
+{
+	readonly_check(HARD_BIN_VSV, true);
+}
+
 Test(hard_readonly, raw_with_sidecar_both_named, .timeout = 60)
 {
 	readonly_check(HARD_RAW, true);

@@ -1,6 +1,7 @@
 # Hyper-V tests.
 # --- memory decoding (LZ77, tokens, .bin) ---
 vms_add_test(test_lz77 formats/hyperv/test_lz77.c)
+vms_add_test(test_lz77_bounds formats/hyperv/test_lz77_bounds.c)
 vms_add_test(test_ramblock formats/hyperv/test_ramblock.c)
 vms_add_test(test_bin formats/hyperv/test_bin.c)
 vms_add_test(test_bin_backend formats/hyperv/test_bin_backend.c)
