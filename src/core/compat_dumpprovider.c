@@ -188,7 +188,7 @@ int vms_compat_utf8_to_utf16(const char *in, WCHAR **out)
 		return -ENOMEM;
 	size_t j = 0;
 	for (size_t i = 0; s[i];) {
-		uint32_t cp;
+		uint32_t cp = 0;
 		i += utf8_get(s + i, &cp);
 		if (cp >= 0x10000) {
 			w[j++] = (WCHAR)(UTF16_HI_FIRST + ((cp - 0x10000) >> 10));
