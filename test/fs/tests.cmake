@@ -14,6 +14,13 @@ if(TARGET vms_fs_core)
 		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>"
 		VMS_MAKE_DEMO="$<TARGET_FILE:vms_make_demo>")
 	add_dependencies(test_fs_formats vmsavedstatefs vms_make_demo)
+	vms_add_test(test_fs_qemu fs/test_fs_qemu.c fs/fs_test_mount.c)
+	target_compile_definitions(test_fs_qemu PRIVATE
+		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>"
+		VMS_QEMU_FIXTURES="${VMS_QEMU_FIXTURES}")
+	add_dependencies(test_fs_qemu vmsavedstatefs)
+	set_tests_properties(test_fs_qemu PROPERTIES FIXTURES_REQUIRED qemu_fx
+		ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp")
 	set_tests_properties(test_fs_formats PROPERTIES
 		ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp")
 endif()
