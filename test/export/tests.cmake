@@ -30,6 +30,4 @@ if(TARGET vmsavedstatefs)
 	target_compile_definitions(test_export_mount PRIVATE
 		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>")
 	add_dependencies(test_export_mount vmsavedstatefs)
-	set_tests_properties(test_export_mount PROPERTIES
-		ENVIRONMENT "LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/test/fs/lsan.supp")
 endif()

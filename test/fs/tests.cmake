@@ -7,8 +7,8 @@ if(TARGET vms_fs_core)
 		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>")
 	add_dependencies(test_fs_mount vmsavedstatefs)
 	# each test mounts its own daemon on its own mountpoint, so --jobs 2 is safe
-	set_tests_properties(test_fs_mount PROPERTIES TIMEOUT 900
-		ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp")
+	set_tests_properties(test_fs_mount PROPERTIES TIMEOUT 900 ENVIRONMENT
+		"LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp:fast_unwind_on_malloc=0")
 	vms_add_test(test_fs_formats fs/test_fs_formats.c fs/fs_test_mount.c)
 	target_compile_definitions(test_fs_formats PRIVATE
 		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>"
@@ -19,8 +19,5 @@ if(TARGET vms_fs_core)
 		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>"
 		VMS_QEMU_FIXTURES="${VMS_QEMU_FIXTURES}")
 	add_dependencies(test_fs_qemu vmsavedstatefs)
-	set_tests_properties(test_fs_qemu PROPERTIES FIXTURES_REQUIRED qemu_fx
-		ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp")
-	set_tests_properties(test_fs_formats PROPERTIES
-		ENVIRONMENT "LSAN_OPTIONS=suppressions=${CMAKE_CURRENT_SOURCE_DIR}/fs/lsan.supp")
+	set_tests_properties(test_fs_qemu PROPERTIES FIXTURES_REQUIRED qemu_fx)
 endif()
