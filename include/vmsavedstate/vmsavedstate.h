@@ -95,7 +95,8 @@ struct vms_open_opts {
 	uint64_t cache_bytes;  /**< decoded-block cache budget in bytes (default 256 MiB) */
 	uint32_t max_vps;      /**< cap on VPs a file may declare (default 4096) */
 	uint32_t max_chunks;   /**< cap on memory ranges (default 1,000,000) */
-	uint64_t max_alloc;    /**< cap on any single allocation driven by file contents */
+	uint64_t max_alloc;    /**< cap on any single allocation driven by file contents
+				    (default 1 GiB; 0 selects the default) */
 	uint32_t flags;        /**< VMS_OPEN_* */
 	/** Optional diagnostics sink: warnings the reader tolerated. Called synchronously. */
 	void (*log)(void *log_ctx, const char *msg);

@@ -136,10 +136,15 @@ static vms_handle *handle_new(const struct vms_open_opts *opts)
 	vms_handle *h = calloc(1, sizeof(*h));
 	if (!h)
 		return NULL;
-	if (opts)
+	vms_open_opts_init(&h->opts);
+	if (opts) {
+		/* max_alloc 0 selects the default, as the container readers already read it;
+		 * the count caps are literal (0 VPs allowed means a memory-only state). */
+		uint64_t default_alloc = h->opts.max_alloc;
 		h->opts = *opts;
-	else
-		vms_open_opts_init(&h->opts);
+		if (!h->opts.max_alloc)
+			h->opts.max_alloc = default_alloc;
+	}
 	for (size_t i = 0; i < VMS_MAX_SOURCES; i++)
 		h->fds[i].fd = -1;
 	return h;

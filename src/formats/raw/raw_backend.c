@@ -169,6 +169,11 @@ static int raw_open(struct vms_model *m, void **ctx, struct vms_error *err)
 		rc = vms_raw_sidecar_parse(m, side, side_len, image_size, err);
 	else
 		rc = vms_raw_default_chunks(m, image_size, err);
+	if (!side && !rc)
+		/* The raw backend takes what no other format recognised: say so, since a damaged
+		 * saved state whose signature is gone ends up here too. */
+		vms_model_warn(m, "no saved-state signature recognised and no sidecar: read as a "
+				  "raw physical image (file offset = GPA, no CPU state)");
 	free(side);
 	if (rc)
 		return rc;
