@@ -75,10 +75,10 @@ enum vms_paging {
 
 /** One range of guest-physical memory that the saved state holds. */
 struct vms_chunk {
-	uint64_t gpa;     /**< first guest-physical address, page aligned */
-	uint64_t pages;   /**< length in pages of vms_page_size() bytes */
+	uint64_t gpa;	  /**< first guest-physical address, page aligned */
+	uint64_t pages;	  /**< length in pages of vms_page_size() bytes */
 	uint64_t raw_off; /**< where the range starts in the raw saved memory */
-	uint32_t flags;   /**< VMS_CHUNK_* */
+	uint32_t flags;	  /**< VMS_CHUNK_* */
 };
 #define VMS_CHUNK_HOT_ADDED (1u << 0)
 #define VMS_CHUNK_VTL2 (1u << 1)
@@ -92,12 +92,12 @@ struct vms_reg_value {
 
 /** Options for vms_open(). Initialise with vms_open_opts_init() before setting fields. */
 struct vms_open_opts {
-	uint64_t cache_bytes;  /**< decoded-block cache budget in bytes (default 256 MiB) */
-	uint32_t max_vps;      /**< cap on VPs a file may declare (default 4096) */
-	uint32_t max_chunks;   /**< cap on memory ranges (default 1,000,000) */
-	uint64_t max_alloc;    /**< cap on any single allocation driven by file contents
-				    (default 1 GiB; 0 selects the default) */
-	uint32_t flags;        /**< VMS_OPEN_* */
+	uint64_t cache_bytes; /**< decoded-block cache budget in bytes (default 256 MiB) */
+	uint32_t max_vps;     /**< cap on VPs a file may declare (default 4096) */
+	uint32_t max_chunks;  /**< cap on memory ranges (default 1,000,000) */
+	uint64_t max_alloc;   /**< cap on any single allocation driven by file contents
+				   (default 1 GiB; 0 selects the default) */
+	uint32_t flags;	      /**< VMS_OPEN_* */
 	/** Optional diagnostics sink: warnings the reader tolerated. Called synchronously. */
 	void (*log)(void *log_ctx, const char *msg);
 	void *log_ctx;
@@ -177,8 +177,8 @@ VMS_API int vms_open_files(const char *const *paths, size_t path_count,
  * Open over caller-provided byte sources (memory buffers, custom readers). The `ios` array
  * is copied; the sources themselves must outlive the handle. Same codes as vms_open().
  */
-VMS_API int vms_open_io(const struct vms_io *ios, size_t io_count,
-			const struct vms_open_opts *opts, vms_handle **out, struct vms_error *err);
+VMS_API int vms_open_io(const struct vms_io *ios, size_t io_count, const struct vms_open_opts *opts,
+			vms_handle **out, struct vms_error *err);
 
 /** Release the handle and everything it owns. NULL is accepted. Not thread safe. */
 VMS_API void vms_close(vms_handle *h);
@@ -208,8 +208,7 @@ VMS_API uint32_t vms_replay_pending(const vms_handle *h);
 
 /** Number of input files and the name/size of each, as given to the open call. */
 VMS_API size_t vms_source_count(const vms_handle *h);
-VMS_API int vms_source_get(const vms_handle *h, size_t index, const char **name,
-			   uint64_t *size);
+VMS_API int vms_source_get(const vms_handle *h, size_t index, const char **name, uint64_t *size);
 
 /* ------------------------------------------------------------------------------------ */
 /* Virtual processors                                                                    */
@@ -265,9 +264,8 @@ VMS_API int vms_vp_get_register(const vms_handle *h, uint32_t vp, enum vms_reg r
 				struct vms_reg_value *value, struct vms_error *err);
 
 /** Same, for an explicit VTL instead of the active one. */
-VMS_API int vms_vp_get_register_vtl(const vms_handle *h, uint32_t vp, uint8_t vtl,
-				    enum vms_reg reg, struct vms_reg_value *value,
-				    struct vms_error *err);
+VMS_API int vms_vp_get_register_vtl(const vms_handle *h, uint32_t vp, uint8_t vtl, enum vms_reg reg,
+				    struct vms_reg_value *value, struct vms_error *err);
 
 /** Lower-case name of a register ("rax", "cs_base", "x0"); NULL for an invalid id. */
 VMS_API const char *vms_reg_name(enum vms_reg reg);
@@ -301,7 +299,7 @@ VMS_API uint64_t vms_raw_size(const vms_handle *h);
 VMS_API uint64_t vms_gpa_end(const vms_handle *h);
 
 /** Flags for the read calls. */
-#define VMS_READ_ZERO_HOLES (1u << 0) /**< GPAs outside every chunk read as zeros */
+#define VMS_READ_ZERO_HOLES (1u << 0)	 /**< GPAs outside every chunk read as zeros */
 #define VMS_READ_ZERO_UNMAPPED (1u << 1) /**< unmapped GVAs read as zeros (vms_read_gva) */
 
 /**
@@ -319,8 +317,8 @@ VMS_API int vms_read_gpa(vms_handle *h, uint64_t gpa, void *buf, uint64_t len, u
 
 /** Read the raw saved memory. Short read (return 0, *done < len) at its end only.
  *  @return 0, -EIO, -EBADMSG */
-VMS_API int vms_read_raw(vms_handle *h, uint64_t raw_off, void *buf, uint64_t len,
-			 uint64_t *done, struct vms_error *err);
+VMS_API int vms_read_raw(vms_handle *h, uint64_t raw_off, void *buf, uint64_t len, uint64_t *done,
+			 struct vms_error *err);
 
 /** Raw-memory offset that holds `gpa`. @return 0, -EFAULT (gpa in no chunk) */
 VMS_API int vms_gpa_to_raw(const vms_handle *h, uint64_t gpa, uint64_t *raw_off,
@@ -339,11 +337,11 @@ VMS_API int vms_gpa_seek(const vms_handle *h, uint64_t gpa, bool want_data, uint
 
 /** Why a translation failed, for messages and diagnostics. */
 struct vms_xlate_info {
-	uint64_t page_size;     /**< size of the mapping that was found (or 0) */
-	uint64_t unmapped_len;  /**< on -EFAULT: bytes from gva to the next possibly mapped VA */
-	int level;              /**< paging level that stopped the walk (or -1) */
-	uint64_t entry;         /**< the entry read at that level */
-	uint64_t entry_gpa;     /**< where that entry lives */
+	uint64_t page_size;    /**< size of the mapping that was found (or 0) */
+	uint64_t unmapped_len; /**< on -EFAULT: bytes from gva to the next possibly mapped VA */
+	int level;	       /**< paging level that stopped the walk (or -1) */
+	uint64_t entry;	       /**< the entry read at that level */
+	uint64_t entry_gpa;    /**< where that entry lives */
 };
 
 /**
@@ -372,8 +370,8 @@ VMS_API int vms_read_gva(vms_handle *h, uint32_t vp, uint64_t gva, void *buf, ui
  * (Microsoft's ApplyGuestMemoryFix). The file is never written. The fix is translated once,
  * now. @return 0, -EFAULT, -ENOMEM, -EFBIG (more than 16 MiB of fixes). Not thread safe.
  */
-VMS_API int vms_memory_fix(vms_handle *h, uint32_t vp, uint64_t gva, const void *buf,
-			   size_t len, struct vms_error *err);
+VMS_API int vms_memory_fix(vms_handle *h, uint32_t vp, uint64_t gva, const void *buf, size_t len,
+			   struct vms_error *err);
 
 /* ------------------------------------------------------------------------------------ */
 /* Decoded-block cache                                                                   */
@@ -409,13 +407,13 @@ enum vms_key_type {
 
 /** One key of the container tree in depth-first, insertion order. */
 struct vms_key {
-	const char *name;   /**< UTF-8, owned by the handle */
-	unsigned depth;     /**< 0 for top-level keys */
+	const char *name; /**< UTF-8, owned by the handle */
+	unsigned depth;	  /**< 0 for top-level keys */
 	enum vms_key_type type;
-	uint64_t u64;       /**< Int/UInt/Bool value (Int as two's complement), Double bits */
-	const char *str;    /**< String value, UTF-8; NULL otherwise */
-	uint64_t data_len;  /**< Array/File: length of the value in bytes */
-	bool crc_ok;        /**< the entry's checksum verified */
+	uint64_t u64;	   /**< Int/UInt/Bool value (Int as two's complement), Double bits */
+	const char *str;   /**< String value, UTF-8; NULL otherwise */
+	uint64_t data_len; /**< Array/File: length of the value in bytes */
+	bool crc_ok;	   /**< the entry's checksum verified */
 };
 
 /** Key number `index` (0 .. count-1). @return count when key is NULL; otherwise 0 or

@@ -7,7 +7,6 @@
 
 #define TOOL_NAME "vmsavedstate"
 
-
 static const struct cli_command commands[] = {
 	{"info", "info SAVEDSTATE... [--json] [--verbose] [--sha256]",
 	 OPT_JSON | OPT_VERBOSE | OPT_SHA256, CLI_MAX_PATHS, cmd_info},

@@ -29,13 +29,13 @@ struct vms_reg_bank {
 
 /** One virtual processor as the backend saw it. */
 struct vms_vp_state {
-	uint32_t hv_index;      /**< hypervisor VP index */
-	enum vms_arch arch;     /**< VMS_ARCH_UNKNOWN: derive from the registers */
+	uint32_t hv_index;  /**< hypervisor VP index */
+	enum vms_arch arch; /**< VMS_ARCH_UNKNOWN: derive from the registers */
 	/** Paging mode stated by the source (e.g. a raw image's sidecar);
 	 *  VMS_PAGING_INVALID (0): derive from the registers. */
 	enum vms_paging paging;
-	uint8_t active_vtl;     /**< VTL the VP ran in */
-	uint32_t vtl_mask;      /**< VTLs with a bank */
+	uint8_t active_vtl;			  /**< VTL the VP ran in */
+	uint32_t vtl_mask;			  /**< VTLs with a bank */
 	struct vms_reg_bank *banks[VMS_MAX_VTLS]; /**< NULL where the VTL is absent */
 };
 
@@ -111,8 +111,7 @@ struct vms_backend_ops {
 	int (*read_block)(void *ctx, uint64_t index, uint8_t *dst, struct vms_error *err);
 	/** Read raw bytes directly (formats whose raw memory is plain file bytes). Thread safe.
 	 *  Called only with ranges inside [0, raw_size). NULL when block_size != 0. */
-	int (*read_raw)(void *ctx, uint64_t raw_off, void *buf, size_t len,
-			struct vms_error *err);
+	int (*read_raw)(void *ctx, uint64_t raw_off, void *buf, size_t len, struct vms_error *err);
 	/** Read bytes of an Array/File key's value. NULL when the format has no key tree. */
 	int (*read_key)(void *ctx, const struct vms_model_key *key, uint64_t off, void *buf,
 			size_t len, struct vms_error *err);
@@ -141,8 +140,7 @@ int vms_model_add_key(struct vms_model *m, const struct vms_model_key *key);
 int vms_model_finish(struct vms_model *m, struct vms_error *err);
 void vms_model_free(struct vms_model *m);
 
-static inline void vms_bank_set(struct vms_reg_bank *b, enum vms_reg r, uint64_t lo,
-				uint64_t hi)
+static inline void vms_bank_set(struct vms_reg_bank *b, enum vms_reg r, uint64_t lo, uint64_t hi)
 {
 	b->lo[r] = lo;
 	b->hi[r] = hi;

@@ -11,12 +11,9 @@ extern const struct vms_backend_ops vms_backend_hyperv_bin;
 extern const struct vms_backend_ops vms_backend_lime;
 
 const struct vms_backend_ops *const vms_backends[] = {
-	&vms_backend_raw,
-	&vms_backend_qemu_elf,
-	&vms_backend_qemu_kdump,
-	&vms_backend_qemu_migration,
-	&vms_backend_hyperv_bin,
-	&vms_backend_hyperv_vmrs,
+	&vms_backend_raw,	 &vms_backend_qemu_elf,
+	&vms_backend_qemu_kdump, &vms_backend_qemu_migration,
+	&vms_backend_hyperv_bin, &vms_backend_hyperv_vmrs,
 	&vms_backend_lime,
 };
 

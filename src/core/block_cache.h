@@ -18,8 +18,7 @@ struct vms_block_cache;
 struct vms_block;
 
 /** Decode block `index` into `dst` (block_size bytes). Called without the cache lock. */
-typedef int (*vms_block_fill_fn)(void *ctx, uint64_t index, uint8_t *dst,
-				 struct vms_error *err);
+typedef int (*vms_block_fill_fn)(void *ctx, uint64_t index, uint8_t *dst, struct vms_error *err);
 
 int vms_block_cache_new(uint32_t block_size, uint64_t limit_bytes, vms_block_fill_fn fill,
 			void *fill_ctx, struct vms_block_cache **out);

@@ -3,7 +3,7 @@
 #include "core/crc32.h"
 
 #define CRC_POLY 0xEDB88320u
-#define B1(c) (((c) >> 1) ^ (((c) & 1u) ? CRC_POLY : 0u))
+#define B1(c) (((c) >> 1) ^ (((c)&1u) ? CRC_POLY : 0u))
 #define B8(c) B1(B1(B1(B1(B1(B1(B1(B1(c))))))))
 #define R4(n) B8((n) + 0u), B8((n) + 1u), B8((n) + 2u), B8((n) + 3u)
 #define R16(n) R4(n), R4((n) + 4u), R4((n) + 8u), R4((n) + 12u)

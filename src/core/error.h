@@ -16,10 +16,10 @@ int vms_fail(struct vms_error *err, int code, const char *fmt, ...)
 int vms_fail_prefix(struct vms_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-#define VMS_RETURN_IF(cond, err, code, ...)                                                       \
-	do {                                                                                      \
-		if (cond)                                                                         \
-			return vms_fail((err), (code), __VA_ARGS__);                              \
+#define VMS_RETURN_IF(cond, err, code, ...)                                                        \
+	do {                                                                                       \
+		if (cond)                                                                          \
+			return vms_fail((err), (code), __VA_ARGS__);                               \
 	} while (0)
 
 #endif

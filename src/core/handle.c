@@ -38,8 +38,7 @@ static int block_fill(void *ctx, uint64_t index, uint8_t *dst, struct vms_error 
 }
 
 /* Ask every backend to bid on every source; the best (backend, bid) wins. */
-static int choose_backend(vms_handle *h, const struct vms_backend_ops **out,
-			  struct vms_error *err)
+static int choose_backend(vms_handle *h, const struct vms_backend_ops **out, struct vms_error *err)
 {
 	uint8_t *head = malloc(PROBE_HEAD_LEN);
 	if (!head)
@@ -47,8 +46,8 @@ static int choose_backend(vms_handle *h, const struct vms_backend_ops **out,
 	int best = 0;
 	const struct vms_backend_ops *winner = NULL;
 	for (size_t i = 0; i < h->io_count; i++) {
-		size_t len = h->ios[i].size < PROBE_HEAD_LEN ? (size_t)h->ios[i].size
-							     : PROBE_HEAD_LEN;
+		size_t len =
+			h->ios[i].size < PROBE_HEAD_LEN ? (size_t)h->ios[i].size : PROBE_HEAD_LEN;
 		int rc = vms_io_read(&h->ios[i], 0, head, len, "probe", err);
 		if (rc) {
 			free(head);
@@ -70,8 +69,10 @@ static int choose_backend(vms_handle *h, const struct vms_backend_ops **out,
 			snprintf(names + used, sizeof(names) - used, "%s%s", b ? ", " : "",
 				 vms_backends[b]->name);
 		}
-		return vms_fail(err, -EPROTONOSUPPORT, "%s: no format recognised the file "
-				"(tried %s)", h->source_names[0], names);
+		return vms_fail(err, -EPROTONOSUPPORT,
+				"%s: no format recognised the file "
+				"(tried %s)",
+				h->source_names[0], names);
 	}
 	*out = winner;
 	return 0;
@@ -99,8 +100,10 @@ static int open_sources(vms_handle *h, struct vms_error *err)
 	}
 	if (h->m.block_size) {
 		if (!h->ops->read_block)
-			return vms_fail(err, -EINVAL, "%s: backend declares blocks without a "
-					"block reader", h->ops->name);
+			return vms_fail(err, -EINVAL,
+					"%s: backend declares blocks without a "
+					"block reader",
+					h->ops->name);
 		rc = vms_block_cache_new(h->m.block_size, h->opts.cache_bytes, block_fill, h,
 					 &h->cache);
 		if (rc)
@@ -111,8 +114,7 @@ static int open_sources(vms_handle *h, struct vms_error *err)
 		    !(h->opts.flags & VMS_OPEN_NO_PREFETCH))
 			h->prefetch = vms_prefetch_new(h->cache, blocks);
 	} else if (h->m.raw_size && !h->ops->read_raw) {
-		return vms_fail(err, -EINVAL, "%s: backend has memory but no reader",
-				h->ops->name);
+		return vms_fail(err, -EINVAL, "%s: backend has memory but no reader", h->ops->name);
 	}
 	h->vp_over = calloc(h->m.vp_count ? h->m.vp_count : 1, sizeof(*h->vp_over));
 	if (!h->vp_over)
@@ -199,8 +201,8 @@ VMS_API int vms_open(const char *path, const struct vms_open_opts *opts, vms_han
 	return vms_open_files(&path, 1, opts, out, err);
 }
 
-VMS_API int vms_open_io(const struct vms_io *ios, size_t io_count,
-			const struct vms_open_opts *opts, vms_handle **out, struct vms_error *err)
+VMS_API int vms_open_io(const struct vms_io *ios, size_t io_count, const struct vms_open_opts *opts,
+			vms_handle **out, struct vms_error *err)
 {
 	if (out)
 		*out = NULL;
@@ -287,8 +289,7 @@ VMS_API size_t vms_source_count(const vms_handle *h)
 	return h->io_count;
 }
 
-VMS_API int vms_source_get(const vms_handle *h, size_t index, const char **name,
-			   uint64_t *size)
+VMS_API int vms_source_get(const vms_handle *h, size_t index, const char **name, uint64_t *size)
 {
 	if (index >= h->io_count)
 		return -ERANGE;

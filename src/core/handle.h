@@ -11,9 +11,9 @@
 #include "core/translate.h"
 
 struct vms_vp_override {
-	enum vms_arch arch;      /* VMS_ARCH_UNKNOWN: not forced */
-	enum vms_paging paging;  /* VMS_PAGING_INVALID: not forced */
-	int vtl;                 /* -1: not forced */
+	enum vms_arch arch;	/* VMS_ARCH_UNKNOWN: not forced */
+	enum vms_paging paging; /* VMS_PAGING_INVALID: not forced */
+	int vtl;		/* -1: not forced */
 };
 
 /* One ApplyGuestMemoryFix piece, already translated to guest-physical. */
@@ -40,7 +40,8 @@ struct vms_handle {
 	struct vms_block_cache *cache; /* NULL when the backend reads raw bytes directly */
 	struct vms_prefetch *prefetch; /* sequential read-ahead of blocks; may be NULL */
 	struct vms_pt_cache *pt_cache;
-	struct vms_tlb **tlbs; /* one per VP; tagged by the walk's registers, so overrides are safe */
+	struct vms_tlb *
+		*tlbs; /* one per VP; tagged by the walk's registers, so overrides are safe */
 	uint64_t gpa_end;
 
 	struct vms_vp_override *vp_over;

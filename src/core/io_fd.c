@@ -51,8 +51,7 @@ static int errno_to_code(int e)
 	}
 }
 
-int vms_io_fd_open(struct vms_io_fd *f, struct vms_io *io, const char *path,
-		   struct vms_error *err)
+int vms_io_fd_open(struct vms_io_fd *f, struct vms_io *io, const char *path, struct vms_error *err)
 {
 	memset(f, 0, sizeof(*f));
 	f->fd = -1;

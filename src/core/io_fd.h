@@ -13,8 +13,7 @@ struct vms_io_fd {
 /** Open `path` read-only (O_RDONLY|O_CLOEXEC|O_NOFOLLOW after realpath, O_NOATIME where
  *  permitted), require a regular file, and fill `io` (ctx = f). @return 0, -ENOENT,
  *  -EACCES, -EISDIR, -EINVAL (not a regular file), -EIO */
-int vms_io_fd_open(struct vms_io_fd *f, struct vms_io *io, const char *path,
-		   struct vms_error *err);
+int vms_io_fd_open(struct vms_io_fd *f, struct vms_io *io, const char *path, struct vms_error *err);
 void vms_io_fd_close(struct vms_io_fd *f);
 
 #endif

@@ -17,8 +17,9 @@ void *vms_model_alloc(const struct vms_model *m, uint64_t bytes, const char *wha
 {
 	uint64_t cap = m && m->opts ? m->opts->max_alloc : UINT64_MAX;
 	if (bytes > cap || bytes > SIZE_MAX) {
-		vms_fail(err, -EFBIG, "%s: %" PRIu64 " bytes exceed the allocation cap (%" PRIu64 ")",
-			 what, bytes, cap);
+		vms_fail(err, -EFBIG,
+			 "%s: %" PRIu64 " bytes exceed the allocation cap (%" PRIu64 ")", what,
+			 bytes, cap);
 		return NULL;
 	}
 	void *p = calloc(1, bytes ? (size_t)bytes : 1);
@@ -49,8 +50,8 @@ int vms_model_add_chunk(struct vms_model *m, uint64_t gpa, uint64_t pages, uint6
 			uint32_t flags, struct vms_error *err)
 {
 	size_t limit = m->opts ? m->opts->max_chunks : 1000000u;
-	int rc = grow((void **)&m->chunks, &m->chunk_cap, m->chunk_count, sizeof(*m->chunks),
-		      limit);
+	int rc =
+		grow((void **)&m->chunks, &m->chunk_cap, m->chunk_count, sizeof(*m->chunks), limit);
 	if (rc == -EFBIG)
 		return vms_fail(err, rc, "memory map: more than %zu chunks (max_chunks)", limit);
 	if (rc)
@@ -172,23 +173,31 @@ int vms_model_finish(struct vms_model *m, struct vms_error *err)
 		const struct vms_chunk *c = &m->chunks[i];
 		uint64_t len, gpa_end;
 		if (c->pages == 0)
-			return vms_fail(err, -EBADMSG, "memory map: chunk at GPA %#" PRIx64
-					" has no pages", c->gpa);
+			return vms_fail(err, -EBADMSG,
+					"memory map: chunk at GPA %#" PRIx64 " has no pages",
+					c->gpa);
 		if (c->gpa % VMS_PAGE_SIZE || c->raw_off % VMS_PAGE_SIZE)
-			return vms_fail(err, -EBADMSG, "memory map: chunk at GPA %#" PRIx64
-					" (raw %#" PRIx64 ") is not page aligned", c->gpa,
-					c->raw_off);
+			return vms_fail(err, -EBADMSG,
+					"memory map: chunk at GPA %#" PRIx64 " (raw %#" PRIx64
+					") is not page aligned",
+					c->gpa, c->raw_off);
 		if (vms_mul_overflow(c->pages, VMS_PAGE_SIZE, &len) ||
 		    vms_add_overflow(c->gpa, len, &gpa_end))
-			return vms_fail(err, -EBADMSG, "memory map: chunk at GPA %#" PRIx64
-					" with %" PRIu64 " pages overflows", c->gpa, c->pages);
+			return vms_fail(err, -EBADMSG,
+					"memory map: chunk at GPA %#" PRIx64 " with %" PRIu64
+					" pages overflows",
+					c->gpa, c->pages);
 		if (vms_range_outside(c->raw_off, len, m->raw_size))
-			return vms_fail(err, -EBADMSG, "memory map: chunk at GPA %#" PRIx64
-					" needs raw [%#" PRIx64 ", +%#" PRIx64 ") beyond the raw "
-					"size %#" PRIx64, c->gpa, c->raw_off, len, m->raw_size);
+			return vms_fail(err, -EBADMSG,
+					"memory map: chunk at GPA %#" PRIx64 " needs raw [%#" PRIx64
+					", +%#" PRIx64 ") beyond the raw "
+					"size %#" PRIx64,
+					c->gpa, c->raw_off, len, m->raw_size);
 		if (i + 1 < m->chunk_count && m->chunks[i + 1].gpa < gpa_end)
-			return vms_fail(err, -EBADMSG, "memory map: chunks at GPA %#" PRIx64
-					" and %#" PRIx64 " overlap", c->gpa, m->chunks[i + 1].gpa);
+			return vms_fail(err, -EBADMSG,
+					"memory map: chunks at GPA %#" PRIx64 " and %#" PRIx64
+					" overlap",
+					c->gpa, m->chunks[i + 1].gpa);
 	}
 	for (uint32_t v = 0; v < m->vp_count; v++) {
 		struct vms_vp_state *vp = &m->vps[v];
@@ -224,11 +233,14 @@ int vms_io_read(const struct vms_io *io, uint64_t off, void *buf, size_t len, co
 		struct vms_error *err)
 {
 	if (vms_range_outside(off, len, io->size))
-		return vms_fail(err, -EBADMSG, "%s: [%#" PRIx64 ", +%#zx) lies outside the file "
-				"(size %#" PRIx64 ")", what, off, len, io->size);
+		return vms_fail(err, -EBADMSG,
+				"%s: [%#" PRIx64 ", +%#zx) lies outside the file "
+				"(size %#" PRIx64 ")",
+				what, off, len, io->size);
 	int rc = io->pread(io->ctx, buf, len, off);
 	if (rc < 0)
-		return vms_fail(err, rc, "%s: read of %#zx bytes at file offset %#" PRIx64
-				" failed (%s)", what, len, off, vms_strerror(rc));
+		return vms_fail(err, rc,
+				"%s: read of %#zx bytes at file offset %#" PRIx64 " failed (%s)",
+				what, len, off, vms_strerror(rc));
 	return 0;
 }

@@ -80,8 +80,8 @@ static int read_raw_inside(vms_handle *h, uint64_t raw_off, uint8_t *buf, uint64
 	return 0;
 }
 
-VMS_API int vms_read_raw(vms_handle *h, uint64_t raw_off, void *buf, uint64_t len,
-			 uint64_t *done, struct vms_error *err)
+VMS_API int vms_read_raw(vms_handle *h, uint64_t raw_off, void *buf, uint64_t len, uint64_t *done,
+			 struct vms_error *err)
 {
 	if (done)
 		*done = 0;
@@ -172,9 +172,10 @@ int vms_read_gpa_nofix(vms_handle *h, uint64_t gpa, void *buf, uint64_t len, uin
 			/* gpa < gpa_end, so a later chunk exists */
 			uint64_t hole = h->m.chunks[k].gpa - gpa;
 			if (!(flags & VMS_READ_ZERO_HOLES)) {
-				rc = vms_fail(err, -EFAULT, "GPA %#" PRIx64 " is in a hole of the "
-					      "saved memory (next data at %#" PRIx64 ")", gpa,
-					      h->m.chunks[k].gpa);
+				rc = vms_fail(err, -EFAULT,
+					      "GPA %#" PRIx64 " is in a hole of the "
+					      "saved memory (next data at %#" PRIx64 ")",
+					      gpa, h->m.chunks[k].gpa);
 				break;
 			}
 			uint64_t n = hole < want ? hole : want;

@@ -11,7 +11,7 @@
 /** The registers a walk needs, captured from the VP's active bank. */
 struct vms_xlate_regs {
 	enum vms_paging mode;
-	uint64_t cr0, cr3, cr4, efer; /* x86 */
+	uint64_t cr0, cr3, cr4, efer;	   /* x86 */
 	uint64_t ttbr0, ttbr1, tcr, sctlr; /* ARM64 (EL1) */
 };
 
@@ -36,9 +36,8 @@ struct vms_paging_ops {
 	/** Translate one address. On -EFAULT fill info->unmapped_len (> 0: bytes from gva to
 	 *  the end of the region the failing entry covers) and err->msg with the level and the
 	 *  reason. info is never NULL. */
-	int (*walk)(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd,
-		    uint64_t gva, uint64_t *gpa, struct vms_xlate_info *info,
-		    struct vms_error *err);
+	int (*walk)(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd, uint64_t gva,
+		    uint64_t *gpa, struct vms_xlate_info *info, struct vms_error *err);
 };
 
 /** The ops for a paging mode; NULL for VMS_PAGING_INVALID. VMS_PAGING_NONE is the identity. */
@@ -51,8 +50,7 @@ enum vms_paging vms_paging_from_x86(uint64_t cr0, uint64_t cr4, uint64_t efer);
  * Translate with mode-specific ops (handles VMS_PAGING_NONE) — the single entry point the
  * handle uses. Returns as the walk does; -ENOTSUP for VMS_PAGING_INVALID.
  */
-int vms_translate(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd,
-		  uint64_t gva, uint64_t *gpa, struct vms_xlate_info *info,
-		  struct vms_error *err);
+int vms_translate(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd, uint64_t gva,
+		  uint64_t *gpa, struct vms_xlate_info *info, struct vms_error *err);
 
 #endif

@@ -15,8 +15,8 @@
 #define ARM64_CPSR_EL_MASK 3u
 #define MEMORY_FIX_MAX_BYTES (16u << 20)
 
-#define CHECK_VP(h, vp, err)                                                                      \
-	VMS_RETURN_IF(!(h) || (vp) >= (h)->m.vp_count, err, -ERANGE,                              \
+#define CHECK_VP(h, vp, err)                                                                       \
+	VMS_RETURN_IF(!(h) || (vp) >= (h)->m.vp_count, err, -ERANGE,                               \
 		      "VP %u out of range (%u VPs)", (unsigned)(vp), (h) ? (h)->m.vp_count : 0)
 
 VMS_API uint32_t vms_vp_count(const vms_handle *h)
@@ -85,7 +85,7 @@ VMS_API int vms_vp_paging(const vms_handle *h, uint32_t vp, enum vms_paging *mod
 {
 	CHECK_VP(h, vp, NULL);
 	*mode = h->vp_over[vp].paging != VMS_PAGING_INVALID ? h->vp_over[vp].paging
-							     : saved_paging(h, vp);
+							    : saved_paging(h, vp);
 	return 0;
 }
 
@@ -195,9 +195,8 @@ VMS_API int vms_vp_get_register(const vms_handle *h, uint32_t vp, enum vms_reg r
 	return get_register(h, vp, vms_handle_bank(h, vp), reg, value, err);
 }
 
-VMS_API int vms_vp_get_register_vtl(const vms_handle *h, uint32_t vp, uint8_t vtl,
-				    enum vms_reg reg, struct vms_reg_value *value,
-				    struct vms_error *err)
+VMS_API int vms_vp_get_register_vtl(const vms_handle *h, uint32_t vp, uint8_t vtl, enum vms_reg reg,
+				    struct vms_reg_value *value, struct vms_error *err)
 {
 	CHECK_VP(h, vp, err);
 	VMS_RETURN_IF(vtl >= VMS_MAX_VTLS, err, -ERANGE, "VTL %u out of range", vtl);
@@ -213,8 +212,10 @@ static int pt_read_page(void *ctx, uint64_t gpa_page, uint8_t *dst, struct vms_e
 	uint64_t done = 0;
 	int rc = vms_read_gpa_nofix(ctx, gpa_page, dst, VMS_PAGE_SIZE, 0, &done, err);
 	if (!rc && done < VMS_PAGE_SIZE)
-		rc = vms_fail(err, -EFAULT, "page table at GPA %#" PRIx64 " runs past the end of "
-			      "guest memory", gpa_page);
+		rc = vms_fail(err, -EFAULT,
+			      "page table at GPA %#" PRIx64 " runs past the end of "
+			      "guest memory",
+			      gpa_page);
 	return rc;
 }
 
@@ -308,8 +309,10 @@ VMS_API int vms_read_gva(vms_handle *h, uint32_t vp, uint64_t gva, void *buf, ui
 			if (rc || got < n) {
 				copied += got;
 				if (!rc)
-					rc = vms_fail(err, -EFAULT, "GVA %#" PRIx64 " maps to GPA %#"
-						      PRIx64 " beyond guest memory", gva, gpa);
+					rc = vms_fail(err, -EFAULT,
+						      "GVA %#" PRIx64 " maps to GPA %#" PRIx64
+						      " beyond guest memory",
+						      gva, gpa);
 				break;
 			}
 		}
@@ -321,8 +324,8 @@ VMS_API int vms_read_gva(vms_handle *h, uint32_t vp, uint64_t gva, void *buf, ui
 	return rc;
 }
 
-VMS_API int vms_memory_fix(vms_handle *h, uint32_t vp, uint64_t gva, const void *buf,
-			   size_t len, struct vms_error *err)
+VMS_API int vms_memory_fix(vms_handle *h, uint32_t vp, uint64_t gva, const void *buf, size_t len,
+			   struct vms_error *err)
 {
 	const uint8_t *src = buf;
 	uint64_t total;
@@ -336,7 +339,8 @@ VMS_API int vms_memory_fix(vms_handle *h, uint32_t vp, uint64_t gva, const void 
 			return rc;
 		VMS_RETURN_IF(vms_chunk_find(&h->m, gpa) < 0, err, -EFAULT,
 			      "memory fix: GVA %#" PRIx64 " maps to GPA %#" PRIx64
-			      ", which the saved state does not hold", gva, gpa);
+			      ", which the saved state does not hold",
+			      gva, gpa);
 		size_t n = VMS_PAGE_SIZE - (size_t)(gva & (VMS_PAGE_SIZE - 1));
 		if (n > len)
 			n = len;
@@ -346,8 +350,8 @@ VMS_API int vms_memory_fix(vms_handle *h, uint32_t vp, uint64_t gva, const void 
 		uint8_t *copy = malloc(n);
 		VMS_RETURN_IF(!copy, err, -ENOMEM, "memory fix: out of memory");
 		memcpy(copy, src, n);
-		h->fixes[h->fix_count++] = (struct vms_fix){.gpa = gpa, .len = (uint32_t)n,
-							    .bytes = copy};
+		h->fixes[h->fix_count++] =
+			(struct vms_fix){.gpa = gpa, .len = (uint32_t)n, .bytes = copy};
 		h->fix_bytes += n;
 		src += n;
 		gva += n;

@@ -147,8 +147,8 @@ static void *hammer(void *p)
 		uint64_t index = (x >> 16) % 24;
 		struct vms_block *b;
 		const uint8_t *d;
-		if (vms_block_cache_get(a->c, index, &b, &d, NULL) != 0 ||
-		    d[0] != (uint8_t)index || d[BS - 1] != (uint8_t)index)
+		if (vms_block_cache_get(a->c, index, &b, &d, NULL) != 0 || d[0] != (uint8_t)index ||
+		    d[BS - 1] != (uint8_t)index)
 			a->bad++;
 		else
 			vms_block_cache_put(a->c, b);

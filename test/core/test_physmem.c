@@ -223,8 +223,8 @@ Test(vp_api, register_names_round_trip)
 
 Test(errors, every_code_has_a_name)
 {
-	const int codes[] = {-EINVAL, -ENOMEM, -EIO, -EBADMSG, -ENOTSUP, -EPROTONOSUPPORT,
-			     -EFAULT, -ERANGE, -EFBIG, -ENOENT, -ENODATA};
+	const int codes[] = {-EINVAL, -ENOMEM, -EIO,   -EBADMSG, -ENOTSUP, -EPROTONOSUPPORT,
+			     -EFAULT, -ERANGE, -EFBIG, -ENOENT,	 -ENODATA};
 	for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
 		cr_assert_str_neq(vms_strerror(codes[i]), "unknown error");
 		cr_assert_str_neq(vms_errname(codes[i]), "EUNKNOWN");

@@ -46,8 +46,8 @@ static uint8_t *read_node(const char *rel, uint64_t off, size_t len)
 	size_t got = 0;
 	while (got < len) {
 		ssize_t n = pread(fd, buf + got, len - got, (off_t)(off + got));
-		cr_assert_gt(n, 0, "pread %s at %#llx: %s", path,
-			     (unsigned long long)(off + got), n < 0 ? strerror(errno) : "EOF");
+		cr_assert_gt(n, 0, "pread %s at %#llx: %s", path, (unsigned long long)(off + got),
+			     n < 0 ? strerror(errno) : "EOF");
 		got += (size_t)n;
 	}
 	close(fd);
@@ -80,7 +80,10 @@ Test(fs_formats, real_legacy_bin_mounts_memory_only, .fini = cleanup, .timeout =
 	}
 	free(triple);
 	uint8_t *reset = read_node("physmem", 0xFFFF0, 13);
-	cr_assert_arr_eq(reset, "\xEA\x5B\xE0\x00\xF0" "11/12/18", 13);
+	cr_assert_arr_eq(reset,
+			 "\xEA\x5B\xE0\x00\xF0"
+			 "11/12/18",
+			 13);
 	free(reset);
 	char cmd[700];
 	snprintf(cmd, sizeof(cmd), "grep -c -a 'COPYRIGHT IBM 1994' '%s/physmem' >/dev/null",
@@ -106,8 +109,7 @@ static char *make_demo(void)
 	return out;
 }
 
-Test(fs_formats, synthetic_vmrs_physmem_and_vmem_match_the_library, .fini = cleanup,
-     .timeout = 120)
+Test(fs_formats, synthetic_vmrs_physmem_and_vmem_match_the_library, .fini = cleanup, .timeout = 120)
 {
 	char *vmrs = make_demo();
 	vms_handle *h;

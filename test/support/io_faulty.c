@@ -17,8 +17,8 @@ static int faulty_pread(void *ctx, void *buf, size_t len, uint64_t off)
 	return 0;
 }
 
-void vms_io_faulty_init(struct vms_io *io, struct vms_io_faulty *f, const void *buf,
-			size_t len, uint64_t fail_at)
+void vms_io_faulty_init(struct vms_io *io, struct vms_io_faulty *f, const void *buf, size_t len,
+			uint64_t fail_at)
 {
 	f->buf = buf;
 	f->len = len;

@@ -12,11 +12,11 @@
  *  then calls cr_skip_test naming the path: see VMS_REQUIRE_FIXTURE). */
 const char *vms_test_fixture(const char *rel);
 
-#define VMS_REQUIRE_FIXTURE(var, rel)                                                             \
-	const char *var = vms_test_fixture(rel);                                                  \
-	if (!var) {                                                                               \
-		cr_skip_test("%s/%s absent", VMS_FIXTURES_DIR, rel);                              \
-		return;                                                                           \
+#define VMS_REQUIRE_FIXTURE(var, rel)                                                              \
+	const char *var = vms_test_fixture(rel);                                                   \
+	if (!var) {                                                                                \
+		cr_skip_test("%s/%s absent", VMS_FIXTURES_DIR, rel);                               \
+		return;                                                                            \
 	}
 
 /** Write `len` bytes to a new file in a fresh temporary directory; returns a malloc'd path.
@@ -38,7 +38,7 @@ struct vms_io_faulty {
 	uint64_t fail_at;
 	unsigned reads;
 };
-void vms_io_faulty_init(struct vms_io *io, struct vms_io_faulty *f, const void *buf,
-			size_t len, uint64_t fail_at);
+void vms_io_faulty_init(struct vms_io *io, struct vms_io_faulty *f, const void *buf, size_t len,
+			uint64_t fail_at);
 
 #endif

@@ -134,7 +134,8 @@ static uint64_t *cpu_slot(struct mig_cpu_fields *c, const char *name)
 	};
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
 		if (strcmp(map[i].name, name) == 0)
-			return (uint64_t *)(void *)((char *)c + map[i].off); /* every field is a u64 */
+			return (uint64_t *)(void *)((char *)c +
+						    map[i].off); /* every field is a u64 */
 	return NULL;
 }
 
