@@ -234,9 +234,10 @@ VMS_API void vms_close(vms_handle *h)
 {
 	if (!h)
 		return;
+	/* The read-ahead worker decodes through the backend: stop it before anything goes. */
+	vms_prefetch_free(h->prefetch);
 	if (h->ops && h->ops->close && h->ctx)
 		h->ops->close(h->ctx);
-	vms_prefetch_free(h->prefetch); /* before the cache its worker reads */
 	vms_block_cache_free(h->cache);
 	vms_pt_cache_free(h->pt_cache);
 	for (uint32_t v = 0; h->tlbs && v < h->m.vp_count; v++)
