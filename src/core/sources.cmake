@@ -10,6 +10,7 @@ set(VMS_CORE_SOURCES
 	src/core/prefetch.c
 	src/core/handle.c
 	src/core/physmem.c
+	src/core/segments.c
 	src/core/registers.c
 	src/core/vp_api.c
 	src/core/translate.c

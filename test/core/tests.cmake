@@ -5,6 +5,7 @@ vms_add_test(test_block_cache core/test_block_cache.c)
 vms_add_test(test_model core/test_model.c)
 vms_add_test(test_io core/test_io.c)
 vms_add_test(test_physmem core/test_physmem.c)
+vms_add_test(test_segments core/test_segments.c)
 # page walks
 vms_add_test(test_translate_long core/test_translate_long.c)
 vms_add_test(test_translate_x86 core/test_translate_x86.c)

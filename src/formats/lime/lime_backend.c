@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/backend.h"
+#include "core/segments.h"
 #include "core/bytes.h"
 #include "core/checked.h"
 
@@ -28,7 +29,8 @@ struct lime_piece {
 
 struct lime_ctx {
 	struct vms_io io;
-	struct lime_piece *pieces;
+	struct lime_piece *pieces; /* while scanning */
+	struct vms_segment *segs;  /* after: what reads use */
 	size_t count;
 };
 
@@ -132,8 +134,23 @@ static int lime_open(struct vms_model *m, void **ctx, struct vms_error *err)
 	int rc = lime_scan(m, c, err);
 	if (!rc && c->count == 0)
 		rc = vms_fail(err, -ENODATA, "lime: the file holds no range");
+	if (!rc) {
+		c->segs = calloc(c->count, sizeof(*c->segs));
+		if (!c->segs)
+			rc = vms_fail(err, -ENOMEM, "lime: cannot allocate the range table");
+	}
+	for (size_t i = 0; !rc && i < c->count; i++) {
+		const struct lime_piece *pc = &c->pieces[i];
+		c->segs[i] = (struct vms_segment){.raw_off = pc->raw_off,
+						  .len = pc->mem_len,
+						  .lead = pc->data_gpa - pc->gpa,
+						  .data_len = pc->data_len,
+						  .file_off = pc->file_off};
+	}
+	free(c->pieces);
+	c->pieces = NULL;
 	if (rc) {
-		free(c->pieces);
+		free(c->segs);
 		free(c);
 		return rc;
 	}
@@ -146,62 +163,15 @@ static void lime_close(void *ctx)
 {
 	struct lime_ctx *c = ctx;
 	if (c)
-		free(c->pieces);
+		free(c->segs);
 	free(c);
-}
-
-/* Copy raw bytes [raw_off, +n) of piece `p`: file bytes where the range has data, zeros in
- * the page widening. */
-static int piece_read(const struct lime_ctx *c, const struct lime_piece *p, uint64_t in,
-		      uint8_t *dst, size_t n, struct vms_error *err)
-{
-	uint64_t lead = p->data_gpa - p->gpa; /* zero bytes before s_addr */
-	size_t pos = 0;
-	if (in < lead) {
-		size_t z = lead - in < n ? (size_t)(lead - in) : n;
-		memset(dst, 0, z);
-		pos = z;
-	}
-	uint64_t d = in + pos - lead; /* offset into the data */
-	if (pos < n && d < p->data_len) {
-		size_t k = p->data_len - d < n - pos ? (size_t)(p->data_len - d) : n - pos;
-		int rc = vms_io_read(&c->io, p->file_off + d, dst + pos, k, "lime: memory", err);
-		if (rc)
-			return rc;
-		pos += k;
-	}
-	memset(dst + pos, 0, n - pos);
-	return 0;
 }
 
 static int lime_read_raw(void *ctx, uint64_t raw_off, void *buf, size_t len, struct vms_error *err)
 {
 	const struct lime_ctx *c = ctx;
-	uint8_t *dst = buf;
-	size_t lo = 0, hi = c->count;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c->pieces[mid].raw_off <= raw_off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; len > 0; i++) {
-		VMS_RETURN_IF(i >= c->count, err, -EIO,
-			      "lime: raw offset %#" PRIx64 " past the last range", raw_off);
-		const struct lime_piece *p = &c->pieces[i];
-		uint64_t in = raw_off - p->raw_off;
-		VMS_RETURN_IF(raw_off < p->raw_off || in >= p->mem_len, err, -EIO,
-			      "lime: raw offset %#" PRIx64 " in no range", raw_off);
-		size_t n = p->mem_len - in < len ? (size_t)(p->mem_len - in) : len;
-		int rc = piece_read(c, p, in, dst, n, err);
-		if (rc)
-			return rc;
-		dst += n;
-		len -= n;
-		raw_off += n;
-	}
-	return 0;
+	/* file bytes where a range has data, zeros in its page widening */
+	return vms_segments_read(&c->io, c->segs, c->count, raw_off, buf, len, "lime: memory", err);
 }
 
 const struct vms_backend_ops vms_backend_lime = {

@@ -9,6 +9,7 @@
 
 #include "core/bytes.h"
 #include "core/checked.h"
+#include "core/segments.h"
 #include "formats/qemu/qemu_internal.h"
 
 #define ELF_HDR64_LEN 64u
@@ -38,7 +39,8 @@ struct elf_piece {
 
 struct elf_ctx {
 	struct vms_io io;
-	struct elf_piece *pieces;
+	struct elf_piece *pieces; /* while loading the program headers */
+	struct vms_segment *segs; /* after: what reads use, one per piece */
 	size_t piece_count;
 };
 
@@ -252,6 +254,19 @@ static int load_phdrs(struct vms_model *m, struct elf_ctx *c, const struct elf_h
 		raw += c->pieces[i].mem_len; /* no overflow: pieces are disjoint GPA ranges */
 	}
 	m->raw_size = raw;
+	c->segs = calloc(c->piece_count ? c->piece_count : 1, sizeof(*c->segs));
+	if (!c->segs) {
+		rc = vms_fail(err, -ENOMEM, "qemu-elf: cannot allocate the segment table");
+		goto out;
+	}
+	for (size_t i = 0; i < c->piece_count; i++) {
+		const struct elf_piece *pc = &c->pieces[i];
+		/* memsz beyond filesz reads as zeros (ELF semantics) */
+		c->segs[i] = (struct vms_segment){.raw_off = pc->raw_off,
+						  .len = pc->mem_len,
+						  .data_len = pc->file_len,
+						  .file_off = pc->file_off};
+	}
 	if (paging)
 		vms_model_warn(m, "qemu-elf: dump made with paging=true: only memory mapped by "
 				  "the guest's page tables is present");
@@ -272,8 +287,10 @@ static int elf_open(struct vms_model *m, void **ctx, struct vms_error *err)
 	int rc = read_header(&c->io, &h, err);
 	if (!rc)
 		rc = load_phdrs(m, c, &h, err);
+	free(c->pieces);
+	c->pieces = NULL;
 	if (rc) {
-		free(c->pieces);
+		free(c->segs);
 		free(c);
 		return rc;
 	}
@@ -291,46 +308,15 @@ static void elf_close(void *ctx)
 	struct elf_ctx *c = ctx;
 	if (!c)
 		return;
-	free(c->pieces);
+	free(c->segs);
 	free(c);
 }
 
 static int elf_read_raw(void *ctx, uint64_t raw_off, void *buf, size_t len, struct vms_error *err)
 {
 	const struct elf_ctx *c = ctx;
-	uint8_t *dst = buf;
-	/* binary search for the last piece starting at or before raw_off */
-	size_t lo = 0, hi = c->piece_count;
-	while (hi - lo > 1) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (c->pieces[mid].raw_off <= raw_off)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	for (size_t i = lo; len > 0; i++) {
-		VMS_RETURN_IF(i >= c->piece_count, err, -EIO,
-			      "qemu-elf: raw offset %#" PRIx64 " past the last segment", raw_off);
-		const struct elf_piece *p = &c->pieces[i];
-		uint64_t in = raw_off - p->raw_off;
-		VMS_RETURN_IF(raw_off < p->raw_off || in >= p->mem_len, err, -EIO,
-			      "qemu-elf: raw offset %#" PRIx64 " in no segment", raw_off);
-		size_t n = p->mem_len - in < len ? (size_t)(p->mem_len - in) : len;
-		size_t from_file = in < p->file_len
-					   ? (p->file_len - in < n ? (size_t)(p->file_len - in) : n)
-					   : 0;
-		if (from_file) {
-			int rc = vms_io_read(&c->io, p->file_off + in, dst, from_file,
-					     "qemu-elf: memory", err);
-			if (rc)
-				return rc;
-		}
-		memset(dst + from_file, 0, n - from_file);
-		dst += n;
-		len -= n;
-		raw_off += n;
-	}
-	return 0;
+	return vms_segments_read(&c->io, c->segs, c->piece_count, raw_off, buf, len,
+				 "qemu-elf: memory", err);
 }
 
 const struct vms_backend_ops vms_backend_qemu_elf = {
