@@ -25,8 +25,10 @@ int vms_segments_read(const struct vms_io *io, const struct vms_segment *segs, s
 {
 	uint8_t *dst = buf;
 	for (size_t i = segment_at(segs, count, raw_off); len > 0; i++) {
-		VMS_RETURN_IF(i >= count, err, -EIO, "%s: raw offset %#" PRIx64 " past the last "
-			      "range", what, raw_off);
+		VMS_RETURN_IF(i >= count, err, -EIO,
+			      "%s: raw offset %#" PRIx64 " past the last "
+			      "range",
+			      what, raw_off);
 		const struct vms_segment *s = &segs[i];
 		uint64_t in = raw_off - s->raw_off;
 		VMS_RETURN_IF(raw_off < s->raw_off || in >= s->len, err, -EIO,

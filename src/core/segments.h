@@ -11,8 +11,8 @@
 
 struct vms_segment {
 	uint64_t raw_off;  /**< where the segment starts in raw memory */
-	uint64_t len;      /**< its length in raw memory */
-	uint64_t lead;     /**< zero bytes before the file data (a range widened to a page) */
+	uint64_t len;	   /**< its length in raw memory */
+	uint64_t lead;	   /**< zero bytes before the file data (a range widened to a page) */
 	uint64_t data_len; /**< bytes from the file, after `lead`; the rest up to len is zero */
 	uint64_t file_off; /**< where those bytes are in the file */
 };

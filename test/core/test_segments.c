@@ -27,8 +27,8 @@ Test(segments, lead_data_and_tail_zeros_across_segments)
 	uint8_t out[14];
 	memset(out, 0xEE, sizeof(out));
 	cr_assert_eq(vms_segments_read(&io, s, 2, 0, out, sizeof(out), "t", NULL), 0);
-	const uint8_t want[14] = {0, 0, 0x4A, 0x4B, 0x4C, 0x4D, 0, 0,
-				  0x5E, 0x5F, 0x60, 0x61, 0x62, 0x63};
+	const uint8_t want[14] = {0, 0,	   0x4A, 0x4B, 0x4C, 0x4D, 0,
+				  0, 0x5E, 0x5F, 0x60, 0x61, 0x62, 0x63};
 	cr_assert_arr_eq(out, want, sizeof(want));
 	uint8_t mid[3];
 	cr_assert_eq(vms_segments_read(&io, s, 2, 5, mid, 3, "t", NULL), 0);

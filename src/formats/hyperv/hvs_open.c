@@ -18,7 +18,8 @@ struct hvs_arena_block {
 	char data[];
 };
 
-static void vwarn(struct hvs_container *c, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vwarn(struct hvs_container *c, const char *fmt,
+							va_list ap)
 {
 	char msg[256];
 	vsnprintf(msg, sizeof(msg), fmt, ap);
