@@ -16,7 +16,7 @@ fs=build/src/fs/vmsavedstatefs
 
 if [ $# -gt 0 ]; then
 	inputs=("$@")
-	gpa=0
+	gpa="" # the start of the first chunk, found below
 else
 	demo_dir=$(mktemp -d)
 	build/test/vms_make_demo "$demo_dir/demo.vmrs" >/dev/null
@@ -29,7 +29,11 @@ step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
 step vmsavedstate info "${inputs[@]}"
 "$cli" info "${inputs[@]}"
-if [ "$("$cli" info --json "${inputs[@]}" | grep -c '"vp_count": 0')" = 0 ]; then
+if [ -z "$gpa" ]; then
+	gpa=$("$cli" chunks --json "${inputs[@]}" | grep -o '"gpa":[[:space:]]*"0x[0-9a-f]*"' |
+		head -n1 | grep -o '0x[0-9a-f]*')
+fi
+if ! "$cli" info --json "${inputs[@]}" | grep -q '"vp_count":[[:space:]]*0,'; then
 	step vmsavedstate regs "${inputs[@]}" --vp 0
 	"$cli" regs "${inputs[@]}" --vp 0
 fi
@@ -49,8 +53,13 @@ if [ -x "$fs" ] && [ -e /dev/fuse ]; then
 	find "$mnt" -maxdepth 3 | sort
 	step "head -c 400 $mnt/layout.json"
 	head -c 400 "$mnt/layout.json"; echo
-	step "grep -c -a vmsavedstate $mnt/physmem"
-	grep -c -a vmsavedstate "$mnt/physmem" || true
+	if [ $# -eq 0 ]; then
+		step "grep -a -o 'vmsavedstate demo guest[[:print:]]*' $mnt/physmem"
+		grep -a -o 'vmsavedstate demo guest[[:print:]]*' "$mnt/physmem" || true
+	else
+		step "grep -a -o -m 5 -E '[[:alnum:] (),./:-]{20,}' $mnt/physmem | head -n 5"
+		grep -a -o -m 5 -E '[[:alnum:] (),./:-]{20,}' "$mnt/physmem" | head -n 5 || true
+	fi
 	step fusermount3 -u "$mnt"
 	fusermount3 -u "$mnt"
 	trap - EXIT

@@ -5,7 +5,9 @@
  * exhausted" is the word equal to the bare sentinel. Copies go wide (32-byte literal runs,
  * 8-byte match pieces, both may overshoot their item) while dst has slack, and byte by byte
  * in the last bytes, so every write stays inside dst_cap. A fast loop runs while the input
- * cannot end inside an item; the careful loop checks every read and finishes the stream.
+ * cannot end inside an item; the last input bytes are then staged in a padded local buffer
+ * so the same item step finishes the page; the careful loop checks every read and only
+ * finishes the stream (its end, or any item the staged step cannot complete).
  * Measurements: bench/README.md, "Plain LZ77 / RamBlock decoding". */
 #include <errno.h>
 #include <stdbool.h>
@@ -139,7 +141,7 @@ int hv_lz77_decompress_ex(const uint8_t *src, size_t src_len, uint8_t *dst, size
 
 	/* Fast loop: while FAST_IN input and LIT_FAST output bytes remain, no flag word,
 	 * literal copy or length field can pass an end (4 + 32 + 2 + 8 <= FAST_IN), so each
-	 * item only needs the checks its values call for. The careful loop below finishes. */
+	 * item only needs the checks its values call for. The staged loop below goes on. */
 	while ((size_t)(src_end - ip) >= FAST_IN && (size_t)(dst_end - op) >= LIT_FAST) {
 		if (flags == FLAGS_EMPTY) {
 			flags = (uint64_t)vms_le32(ip) << 32 | 1ull << 31;
@@ -177,6 +179,86 @@ int hv_lz77_decompress_ex(const uint8_t *src, size_t src_len, uint8_t *dst, size
 			copy_match_tail(op, dist, len);
 		}
 		op += len;
+	}
+
+	/* Staged tail: the last < FAST_IN input bytes are copied into a zero-padded local buffer
+	 * so the fast item step can go on to the end of the input instead of the careful loop
+	 * (whose unpredictable branches cost ~30 mispredictions per page). Reads past the real
+	 * end only see the padding; an item that used them, or that fails any check, is undone
+	 * (state saved at each item start) and left to the careful loop, which then reports the
+	 * same fault. Output checks stay exact. stage[0] holds a pending shared length byte
+	 * that lies before the staged bytes. */
+	if (ip < src_end && (size_t)(src_end - ip) < FAST_IN) {
+		uint8_t stage[1 + FAST_IN + FAST_IN + 16];
+		const size_t tail_start = src_len >= FAST_IN ? src_len - FAST_IN : 0;
+		memset(stage + 1 + FAST_IN, 0, FAST_IN + 16);
+		stage[0] = have_half ? src[half_pos] : 0;
+		if (src_len >= FAST_IN) {
+			memcpy(stage + 1, src + tail_start, FAST_IN);
+		} else {
+			memset(stage + 1, 0, FAST_IN);
+			memcpy(stage + 1, src, src_len);
+		}
+		/* stage position p <-> src offset p - 1 + tail_start */
+		const size_t orig_half = half_pos;
+		const uint8_t *const s_end = stage + 1 + (src_len - tail_start);
+		const uint8_t *sip = stage + 1 + ((size_t)(ip - src) - tail_start);
+		size_t shalf = have_half && half_pos >= tail_start ? half_pos - tail_start + 1 : 0;
+		const uint8_t *i0 = sip;
+		uint8_t *o0 = op;
+		uint64_t f0 = flags;
+		size_t hh0 = have_half, hp0 = shalf;
+		for (;;) {
+			i0 = sip, o0 = op, f0 = flags, hh0 = have_half, hp0 = shalf;
+			if (flags == FLAGS_EMPTY) {
+				if ((size_t)(s_end - sip) < 4)
+					break;
+				flags = (uint64_t)vms_le32(sip) << 32 | 1ull << 31;
+				sip += 4;
+			}
+			const unsigned lits = (unsigned)__builtin_clzll(flags);
+			if (__builtin_expect((size_t)(dst_end - op) >= LIT_FAST, 1)) {
+				memcpy(op, sip, LIT_FAST);
+			} else {
+				if (lits > (size_t)(dst_end - op))
+					break;
+				memcpy(op, sip, lits); /* sip + lits stays inside stage */
+			}
+			sip += lits;
+			op += lits;
+			flags <<= lits;
+			if (sip >= s_end) {
+				if (sip == s_end) {
+					i0 = sip, o0 = op, f0 = flags, hh0 = have_half, hp0 = shalf;
+				}
+				break; /* end of input, or literal past it: careful loop decides */
+			}
+			if (flags == FLAGS_EMPTY)
+				continue;
+			flags <<= 1;
+			const unsigned m = vms_le16(sip);
+			sip += 2;
+			const size_t dist = (m >> 3) + 1;
+			size_t len = m & 7;
+			if (!extend_len_fast(stage, &sip, &have_half, &shalf, &len) ||
+			    sip > s_end || dist > (size_t)(op - dst))
+				break;
+			const size_t room = (size_t)(dst_end - op);
+			if (len + COPY_SLACK <= room) {
+				copy_match_fast(op, dist, len);
+			} else {
+				if (len > room)
+					break;
+				copy_match_tail(op, dist, len);
+			}
+			op += len;
+		}
+		/* back to the state at the start of the unfinished item, in src coordinates */
+		ip = src + tail_start + (size_t)(i0 - (stage + 1));
+		op = o0;
+		flags = f0;
+		have_half = hh0;
+		half_pos = hp0 ? hp0 - 1 + tail_start : orig_half;
 	}
 
 	for (;;) {
