@@ -4,7 +4,7 @@
 set -euo pipefail
 
 vms_deps_packages=(build-essential cmake pkg-config libfuse3-dev fuse3 libcjson-dev
-	libcriterion-dev zlib1g-dev clang libclang-rt-14-dev clang-format xxd)
+	libcriterion-dev zlib1g-dev clang libclang-rt-14-dev clang-format xxd gdb python3)
 
 vms_install_deps() {
 	local missing=()
