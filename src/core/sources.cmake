@@ -1,5 +1,5 @@
 # Core library sources (handle, I/O, cache, translation, API).
-set(VMS_CORE_SOURCES
+list(APPEND VMS_LIB_SOURCES
 	src/core/error.c
 	src/core/crc32.c
 	src/core/model.c
@@ -23,9 +23,3 @@ set(VMS_CORE_SOURCES
 	src/core/compat_dumpprovider.c
 	src/core/locate.c
 )
-# While the tree is being built in parallel, a file that does not exist yet is skipped.
-foreach(f IN LISTS VMS_CORE_SOURCES)
-	if(EXISTS ${PROJECT_SOURCE_DIR}/${f})
-		list(APPEND VMS_LIB_SOURCES ${f})
-	endif()
-endforeach()
