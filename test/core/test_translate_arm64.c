@@ -4,6 +4,7 @@
 
 #include "core/translate.h"
 #include "core/test_translate_mem.h"
+#include "core/translate_expect.h"
 
 #define MEM_LEN 0x800000u
 #define HOLE_START 0x600000u
@@ -49,34 +50,6 @@ static void teardown(void)
 }
 
 TestSuite(translate_arm64, .init = setup, .fini = teardown);
-
-static struct vms_xlate_info ok(uint64_t gva, uint64_t want_gpa, uint64_t want_size)
-{
-	struct vms_xlate_info info;
-	struct vms_error err = {0};
-	uint64_t gpa = 0;
-	int rc = vms_translate(&regs, &rd, gva, &gpa, &info, &err);
-	cr_assert_eq(rc, 0, "gva %#" PRIx64 ": rc %d: %s", gva, rc, err.msg);
-	cr_assert_eq(gpa, want_gpa, "gva %#" PRIx64 " -> %#" PRIx64 ", want %#" PRIx64, gva, gpa,
-		     want_gpa);
-	cr_assert_eq(info.page_size, want_size, "page size %#" PRIx64, info.page_size);
-	return info;
-}
-
-static struct vms_error fault(uint64_t gva, uint64_t want_len, int want_level)
-{
-	struct vms_xlate_info info;
-	struct vms_error err = {0};
-	uint64_t gpa = 0;
-	int rc = vms_translate(&regs, &rd, gva, &gpa, &info, &err);
-	cr_assert_eq(rc, -EFAULT, "gva %#" PRIx64 ": rc %d (gpa %#" PRIx64 ")", gva, rc, gpa);
-	cr_assert_eq(info.unmapped_len, want_len,
-		     "gva %#" PRIx64 ": unmapped_len %#" PRIx64 ", want %#" PRIx64 " (%s)", gva,
-		     info.unmapped_len, want_len, err.msg);
-	cr_assert_eq(info.level, want_level, "level %d, want %d (%s)", info.level, want_level,
-		     err.msg);
-	return err;
-}
 
 Test(translate_arm64, granule_4k_pages_and_blocks_ttbr0)
 {

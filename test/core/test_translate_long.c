@@ -4,6 +4,7 @@
 
 #include "core/translate.h"
 #include "core/test_translate_mem.h"
+#include "core/translate_expect.h"
 
 #define MEM_LEN 0x800000u /* 8 MiB of "guest RAM" */
 #define ROOT 0x1000u
@@ -33,40 +34,6 @@ static void teardown(void)
 }
 
 TestSuite(translate_long, .init = setup, .fini = teardown);
-
-/* Translate and require success with the exact GPA and page size. */
-static struct vms_xlate_info ok(uint64_t gva, uint64_t want_gpa, uint64_t want_size)
-{
-	struct vms_xlate_info info;
-	struct vms_error err = {0};
-	uint64_t gpa = 0;
-	int rc = vms_translate(&regs, &rd, gva, &gpa, &info, &err);
-	cr_assert_eq(rc, 0, "gva %#" PRIx64 ": rc %d: %s", gva, rc, err.msg);
-	cr_assert_eq(gpa, want_gpa, "gva %#" PRIx64 " -> %#" PRIx64 ", want %#" PRIx64, gva, gpa,
-		     want_gpa);
-	cr_assert_eq(info.page_size, want_size, "page size %#" PRIx64, info.page_size);
-	cr_assert_eq(info.unmapped_len, 0);
-	return info;
-}
-
-/* Translate and require -EFAULT with the exact unmapped length and level; returns err. */
-static struct vms_error fault(uint64_t gva, uint64_t want_len, int want_level)
-{
-	struct vms_xlate_info info;
-	struct vms_error err = {0};
-	uint64_t gpa = 0xdead;
-	int rc = vms_translate(&regs, &rd, gva, &gpa, &info, &err);
-	cr_assert_eq(rc, -EFAULT, "gva %#" PRIx64 ": rc %d (gpa %#" PRIx64 ")", gva, rc, gpa);
-	cr_assert_eq(gpa, 0xdead, "gpa written on failure");
-	cr_assert_eq(info.unmapped_len, want_len,
-		     "gva %#" PRIx64 ": unmapped_len %#" PRIx64 ", want %#" PRIx64 " (%s)", gva,
-		     info.unmapped_len, want_len, err.msg);
-	cr_assert_eq(info.level, want_level, "level %d, want %d (%s)", info.level, want_level,
-		     err.msg);
-	cr_assert_eq(err.code, -EFAULT);
-	cr_assert(err.msg[0], "empty message");
-	return err;
-}
 
 Test(translate_long, page_4k_exact_gpa_and_info)
 {
