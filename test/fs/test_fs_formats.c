@@ -1,6 +1,7 @@
 /* vmsavedstatefs on the real formats, not only raw images: the real Hyper-V legacy .bin
- * fixture (memory-only) and a synthetic .vmrs with two VPs from the demo writer. Every byte of
- * physmem and the mapped part of vmem is compared with the library's own answers. */
+ * fixture (memory-only), a synthetic .vmrs with two VPs from the demo writer, and a LiME
+ * export of it. Every byte of physmem and the mapped part of vmem is compared with the
+ * library's own answers. */
 #include <criterion/criterion.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -150,6 +151,34 @@ Test(fs_formats, synthetic_vmrs_physmem_and_vmem_match_the_library, .fini = clea
 	uint8_t *arch = read_node("arch", 0, 4);
 	cr_assert_arr_eq(arch, "x64\n", 4);
 	free(arch);
+	free(want);
+	vms_close(h);
+	free(vmrs);
+}
+
+Test(fs_formats, lime_export_mounts_and_matches, .fini = cleanup, .timeout = 120)
+{
+	char *vmrs = make_demo();
+	char lime[700], cmd[1600];
+	snprintf(lime, sizeof(lime), "%s.lime", vmrs);
+	snprintf(cmd, sizeof(cmd), "'%s' export '%s' --format lime -o '%s' -q --no-sidecar",
+		 VMS_CLI, vmrs, lime);
+	cr_assert_eq(system(cmd), 0, "export to LiME failed");
+	vms_handle *h;
+	struct vms_error err = {0};
+	cr_assert_eq(vms_open(lime, NULL, &h, &err), 0, "%s", err.msg);
+	cr_assert_str_eq(vms_format_name(h), "lime");
+	uint64_t end = vms_gpa_end(h);
+	uint8_t *want = malloc(end);
+	cr_assert_eq(vms_read_gpa(h, 0, want, end, VMS_READ_ZERO_HOLES, NULL, &err), 0, "%s",
+		     err.msg);
+	const char *sources[] = {lime, NULL};
+	mount_sources(sources);
+	cr_assert_eq(node_size("physmem"), end);
+	uint8_t *got = read_node("physmem", 0, end);
+	cr_assert_eq(memcmp(got, want, end), 0, "physmem of the LiME mount differs");
+	cr_assert(memmem(got, end, "vmsavedstate demo guest", 23), "the demo banner survives");
+	free(got);
 	free(want);
 	vms_close(h);
 	free(vmrs);

@@ -12,8 +12,9 @@ if(TARGET vms_fs_core)
 	vms_add_test(test_fs_formats fs/test_fs_formats.c fs/fs_test_mount.c)
 	target_compile_definitions(test_fs_formats PRIVATE
 		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>"
-		VMS_MAKE_DEMO="$<TARGET_FILE:vms_make_demo>")
-	add_dependencies(test_fs_formats vmsavedstatefs vms_make_demo)
+		VMS_MAKE_DEMO="$<TARGET_FILE:vms_make_demo>"
+		VMS_CLI="$<TARGET_FILE:vmsavedstate_cli>")
+	add_dependencies(test_fs_formats vmsavedstatefs vms_make_demo vmsavedstate_cli)
 	vms_add_test(test_fs_qemu fs/test_fs_qemu.c fs/fs_test_mount.c)
 	target_compile_definitions(test_fs_qemu PRIVATE
 		VMS_FS_DAEMON="$<TARGET_FILE:vmsavedstatefs>"
