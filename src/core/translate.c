@@ -37,6 +37,21 @@ int vms_xlate_fault(struct vms_xlate_info *info, struct vms_error *err, uint64_t
 			mode, what, level, entry, entry_gpa, reason, unmapped_len);
 }
 
+int vms_xlate_leaf(const struct vms_pt_reader *rd, uint64_t out, unsigned shift,
+		   uint64_t unmapped_len, const char *mode, const char *what, int level,
+		   uint64_t entry, uint64_t entry_gpa, uint64_t *gpa, struct vms_xlate_info *info,
+		   struct vms_error *err)
+{
+	if (out >= rd->gpa_limit)
+		return vms_xlate_fault(info, err, unmapped_len, mode, what, level, entry, entry_gpa,
+				       "maps GPA %#" PRIx64
+				       " past the end of guest memory (%#" PRIx64 ")",
+				       out, rd->gpa_limit);
+	*gpa = out;
+	vms_xlate_found(info, UINT64_C(1) << shift, level, entry, entry_gpa);
+	return 0;
+}
+
 int vms_xlate_fault_va(struct vms_xlate_info *info, struct vms_error *err, uint64_t unmapped_len,
 		       const char *fmt, ...)
 {

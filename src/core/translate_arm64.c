@@ -212,15 +212,8 @@ static int walk_arm64(const struct vms_xlate_regs *regs, const struct vms_pt_rea
 					       pa_bits);
 		if (!table) {
 			const uint64_t out = addr | (gva & ((UINT64_C(1) << shift) - 1));
-			if (out >= rd->gpa_limit)
-				return vms_xlate_fault(
-					info, err, rest, "armv8", what, level, d, entry_gpa,
-					"maps GPA %#" PRIx64
-					" past the end of guest memory (%#" PRIx64 ")",
-					out, rd->gpa_limit);
-			*gpa = out;
-			vms_xlate_found(info, UINT64_C(1) << shift, level, d, entry_gpa);
-			return 0;
+			return vms_xlate_leaf(rd, out, shift, rest, "armv8", what, level, d,
+					      entry_gpa, gpa, info, err);
 		}
 		parent_len = rest;
 		parent_entry = d;

@@ -61,6 +61,16 @@ int vms_xlate_fault(struct vms_xlate_info *info, struct vms_error *err, uint64_t
 int vms_xlate_fault_va(struct vms_xlate_info *info, struct vms_error *err, uint64_t unmapped_len,
 		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/**
+ * Finish a walk at a leaf entry that maps `out` with a page of 2^shift bytes: a GPA at or
+ * past rd->gpa_limit is "not mapped" (with `unmapped_len` and the same naming as
+ * vms_xlate_fault); otherwise store it in *gpa and record the mapping in info.
+ */
+int vms_xlate_leaf(const struct vms_pt_reader *rd, uint64_t out, unsigned shift,
+		   uint64_t unmapped_len, const char *mode, const char *what, int level,
+		   uint64_t entry, uint64_t entry_gpa, uint64_t *gpa, struct vms_xlate_info *info,
+		   struct vms_error *err);
+
 /** Record a successful walk in info (unmapped_len 0). */
 static inline void vms_xlate_found(struct vms_xlate_info *info, uint64_t page_size, int level,
 				   uint64_t entry, uint64_t entry_gpa)

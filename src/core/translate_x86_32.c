@@ -38,21 +38,6 @@ static int x32_read(const struct vms_pt_reader *rd, uint64_t table_gpa, uint64_t
 	return rc;
 }
 
-static int x32_leaf(const struct vms_pt_reader *rd, uint64_t gva, uint64_t out, unsigned shift,
-		    int level, uint64_t e, uint64_t entry_gpa, uint64_t *gpa,
-		    struct vms_xlate_info *info, struct vms_error *err)
-{
-	if (out >= rd->gpa_limit)
-		return vms_xlate_fault(info, err, vms_xlate_region_rest(gva, shift), "x86",
-				       level == 2 ? "PDE" : "PTE", level, e, entry_gpa,
-				       "maps GPA %#" PRIx64
-				       " past the end of guest memory (%#" PRIx64 ")",
-				       out, rd->gpa_limit);
-	*gpa = out;
-	vms_xlate_found(info, UINT64_C(1) << shift, level, e, entry_gpa);
-	return 0;
-}
-
 static int walk_x86_32(const struct vms_xlate_regs *regs, const struct vms_pt_reader *rd,
 		       uint64_t gva, uint64_t *gpa, struct vms_xlate_info *info,
 		       struct vms_error *err)
@@ -86,7 +71,9 @@ static int walk_x86_32(const struct vms_xlate_regs *regs, const struct vms_pt_re
 				      << X32_PDE_4M_HIGH_PA_SHIFT;
 		const uint64_t out = (pde & X32_PDE_4M_ADDR_MASK) | high |
 				     (gva & ((UINT64_C(1) << X32_PDE_SHIFT) - 1));
-		return x32_leaf(rd, gva, out, X32_PDE_SHIFT, 2, pde, pde_gpa, gpa, info, err);
+		return vms_xlate_leaf(rd, out, X32_PDE_SHIFT,
+				      vms_xlate_region_rest(gva, X32_PDE_SHIFT), "x86", "PDE", 2,
+				      pde, pde_gpa, gpa, info, err);
 	}
 	const uint64_t pt_gpa = pde & X32_PTE_ADDR_MASK;
 	const uint64_t pte_gpa =
@@ -103,7 +90,8 @@ static int walk_x86_32(const struct vms_xlate_regs *regs, const struct vms_pt_re
 				       "PTE", 1, pte, pte_gpa, "not present");
 	const uint64_t out =
 		(pte & X32_PTE_ADDR_MASK) | (gva & ((UINT64_C(1) << X32_PTE_SHIFT) - 1));
-	return x32_leaf(rd, gva, out, X32_PTE_SHIFT, 1, pte, pte_gpa, gpa, info, err);
+	return vms_xlate_leaf(rd, out, X32_PTE_SHIFT, vms_xlate_region_rest(gva, X32_PTE_SHIFT),
+			      "x86", "PTE", 1, pte, pte_gpa, gpa, info, err);
 }
 
 const struct vms_paging_ops vms_paging_x86_32 = {

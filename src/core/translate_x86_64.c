@@ -112,15 +112,8 @@ static int walk_long(const struct vms_xlate_regs *regs, const struct vms_pt_read
 		if (level == 1 || (level <= 3 && (e & X86_PTE_PS))) {
 			const uint64_t page_mask = (UINT64_C(1) << shift) - 1;
 			const uint64_t out = (e & leaf_addr_mask(level)) | (gva & page_mask);
-			if (out >= rd->gpa_limit)
-				return vms_xlate_fault(
-					info, err, rest, mode, what, level, e, entry_gpa,
-					"maps GPA %#" PRIx64
-					" past the end of guest memory (%#" PRIx64 ")",
-					out, rd->gpa_limit);
-			*gpa = out;
-			vms_xlate_found(info, UINT64_C(1) << shift, level, e, entry_gpa);
-			return 0;
+			return vms_xlate_leaf(rd, out, shift, rest, mode, what, level, e, entry_gpa,
+					      gpa, info, err);
 		}
 		parent_len = rest;
 		parent_entry = e;

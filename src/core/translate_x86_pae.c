@@ -94,15 +94,8 @@ static int walk_pae(const struct vms_xlate_regs *regs, const struct vms_pt_reade
 			const uint64_t addr_mask =
 				level == 2 ? PAE_PDE_2M_ADDR_MASK : PAE_PTE_ADDR_MASK;
 			const uint64_t out = (e & addr_mask) | (gva & ((UINT64_C(1) << shift) - 1));
-			if (out >= rd->gpa_limit)
-				return vms_xlate_fault(
-					info, err, rest, "pae", what, level, e, entry_gpa,
-					"maps GPA %#" PRIx64
-					" past the end of guest memory (%#" PRIx64 ")",
-					out, rd->gpa_limit);
-			*gpa = out;
-			vms_xlate_found(info, UINT64_C(1) << shift, level, e, entry_gpa);
-			return 0;
+			return vms_xlate_leaf(rd, out, shift, rest, "pae", what, level, e,
+					      entry_gpa, gpa, info, err);
 		}
 		parent_len = rest;
 		parent_entry = e;
